@@ -1,0 +1,40 @@
+"""The course's table of lessons: one place that names each lesson, its page and its quiz."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A lesson of the course and where its pages live (paths are relative to the book root)."""
+
+    number: int
+    slug: str
+    title: str
+
+    @property
+    def page(self) -> str:
+        return f"lessons/{self.number:02d}-{self.slug}"
+
+    @property
+    def quiz_page(self) -> str:
+        return f"quizzes/{self.number:02d}-{self.slug}-quiz"
+
+    @property
+    def bank_file(self) -> str:
+        return f"{self.number:02d}-{self.slug}.yaml"
+
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson(1, "two-ways", "Two ways to adapt a model"),
+    Lesson(2, "prompting", "Prompt engineering in practice"),
+    Lesson(3, "fine-tuning", "Fine-tuning in practice"),
+    Lesson(4, "measuring", "Measuring what matters"),
+    Lesson(5, "choosing", "Choosing"),
+    Lesson(6, "case-study", "Putting it together"),
+)
+
+BY_SLUG: dict[str, Lesson] = {lesson.slug: lesson for lesson in LESSONS}
+
+REPOSITORY_URL_KEY = ("repository", "url")  # where _config.yml keeps the one repository URL

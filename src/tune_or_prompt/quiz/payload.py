@@ -1,0 +1,63 @@
+"""The data the browser view needs, produced from the validated bank (no second answer key)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..course import BY_SLUG
+from .grading import shuffled_order
+from .render import md_block, md_inline
+from .schema import Question
+
+
+def question_payload(q: Question) -> dict[str, Any]:
+    """Everything the static view shows and grades with, Markdown already rendered safely."""
+    data: dict[str, Any] = {
+        "id": q.id,
+        "type": q.type,
+        "difficulty": q.difficulty,
+        "lesson": q.lesson,
+        "lessonTitle": BY_SLUG[q.lesson].title if q.lesson in BY_SLUG else q.lesson,
+        "prompt": md_block(q.prompt),
+        "hint": md_inline(q.hint),
+        "solution": {
+            "steps": [md_inline(s) for s in q.solution.steps],
+            "answer": md_inline(q.solution.answer),
+            "check": md_inline(q.solution.check),
+        },
+        "mistakes": [md_inline(m) for m in q.mistakes],
+    }
+    if q.type in ("single", "multiple"):
+        data["options"] = [md_inline(o.text) for o in q.options]
+        data["key"] = {
+            "correct": [i for i, o in enumerate(q.options) if o.correct],
+            "feedback": [md_inline(o.feedback) for o in q.options],
+        }
+    elif q.type == "numeric":
+        data["unit"] = q.unit
+        data["key"] = {
+            "answer": q.answer,
+            "tolerance": q.tolerance,
+            "near": [
+                {"value": m.value, "tolerance": m.tolerance, "feedback": md_inline(m.feedback)}
+                for m in q.near_misses
+            ],
+            "correct": md_inline(q.feedback_correct),
+            "incorrect": md_inline(q.feedback_incorrect),
+        }
+    else:
+        data["items"] = [md_inline(item) for item in q.items]
+        data["start"] = list(shuffled_order(q))
+        data["key"] = {
+            "correct": md_inline(q.feedback_correct),
+            "incorrect": md_inline(q.feedback_incorrect),
+        }
+    return data
+
+
+def lesson_links(prefix: str) -> dict[str, dict[str, str]]:
+    """Lesson titles and page links, relative to a page that is ``prefix`` away from the root."""
+    return {
+        slug: {"title": lesson.title, "href": f"{prefix}{lesson.page}.html"}
+        for slug, lesson in BY_SLUG.items()
+    }

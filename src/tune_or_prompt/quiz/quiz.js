@@ -1,0 +1,521 @@
+/* Tune or Prompt: the static (kernel-free) quiz view.
+ * Reads the JSON that tune_or_prompt.quiz exported from the question bank and grades with the
+ * same rules as grading.py. Every string from the bank arrives as HTML rendered by markdown-it
+ * with raw HTML disabled; everything else is set with textContent. No network requests. */
+(function () {
+  "use strict";
+  if (window.TOPQuiz) { window.TOPQuiz.mountAll(); return; }
+
+  var NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+  var EPS = 1e-12;
+
+  function parseNumber(response) {
+    if (typeof response === "number") { return isFinite(response) ? response : null; }
+    if (typeof response !== "string") { return null; }
+    var text = response.trim().replace(/,/g, ".");
+    if (!NUMBER.test(text)) { return null; }
+    var value = Number(text);
+    return isFinite(value) ? value : null;
+  }
+
+  /* Mirrors grading.grade(): {correct, answered, message (HTML), optionFeedback: [[i, HTML]]} */
+  function grade(q, response) {
+    var key = q.key;
+    function result(correct, answered, message, optionFeedback) {
+      return { correct: correct, answered: answered, message: message || "", optionFeedback: optionFeedback || [] };
+    }
+    if (q.type === "single") {
+      if (typeof response !== "number" || response < 0 || response >= q.options.length || response % 1 !== 0) {
+        return result(false, false, "Choose an option first.");
+      }
+      return result(key.correct.indexOf(response) >= 0, true, "", [[response, key.feedback[response]]]);
+    }
+    if (q.type === "multiple") {
+      var chosen = [];
+      (response || []).forEach(function (i) {
+        if (typeof i === "number" && i >= 0 && i < q.options.length && chosen.indexOf(i) < 0) { chosen.push(i); }
+      });
+      chosen.sort(function (a, b) { return a - b; });
+      if (!chosen.length) { return result(false, false, "Select at least one option first."); }
+      var missed = key.correct.filter(function (i) { return chosen.indexOf(i) < 0; }).length;
+      var extra = chosen.filter(function (i) { return key.correct.indexOf(i) < 0; }).length;
+      var correct = missed === 0 && extra === 0;
+      var message = (!correct && missed) ? "You left out " + missed + " correct option" + (missed > 1 ? "s" : "") + "." : "";
+      return result(correct, true, message, chosen.map(function (i) { return [i, key.feedback[i]]; }));
+    }
+    if (q.type === "numeric") {
+      var value = parseNumber(response);
+      if (value === null) { return result(false, false, "Enter a number, e.g. 0.25."); }
+      if (Math.abs(value - key.answer) <= key.tolerance + EPS) { return result(true, true, key.correct); }
+      for (var n = 0; n < key.near.length; n++) {
+        if (Math.abs(value - key.near[n].value) <= key.near[n].tolerance + EPS) {
+          return result(false, true, key.near[n].feedback);
+        }
+      }
+      return result(false, true, key.incorrect);
+    }
+    /* ordering: response lists item indices (0 = first in the correct order) as arranged */
+    var order = (response || []).slice();
+    var count = q.items.length;
+    var sorted = order.slice().sort(function (a, b) { return a - b; });
+    for (var s = 0; s < count; s++) {
+      if (sorted.length !== count || sorted[s] !== s) { return result(false, false, "Arrange all the items first."); }
+    }
+    var inPlace = order.filter(function (item, position) { return item === position; }).length;
+    if (inPlace === count) { return result(true, true, key.correct); }
+    return result(false, true, key.incorrect + " (" + inPlace + " of " + count + " in the right place.)");
+  }
+
+  var TYPE_LABEL = {
+    single: "Choose one answer",
+    multiple: "Select all that apply",
+    numeric: "Enter a number",
+    ordering: "Put in order"
+  };
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      if (name === "class") { node.className = attrs[name]; } else { node.setAttribute(name, attrs[name]); }
+    });
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+  function html(tag, attrs, trustedHtml) {  /* only for markdown-it output from the bank */
+    var node = el(tag, attrs);
+    node.innerHTML = trustedHtml;
+    return node;
+  }
+  function button(label, cls, onClick) {
+    var b = el("button", { type: "button", class: "tq-btn " + (cls || "") }, label);
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function storage() {
+    try { var s = window.localStorage; s.setItem("top-quiz:probe", "1"); s.removeItem("top-quiz:probe"); return s; }
+    catch (e) { return null; }
+  }
+  function load(key) {
+    var s = storage();
+    if (!s) { return {}; }
+    try { return JSON.parse(s.getItem(key) || "{}") || {}; } catch (e) { return {}; }
+  }
+  function save(key, value) {
+    var s = storage();
+    if (s) { try { s.setItem(key, JSON.stringify(value)); } catch (e) { /* storage full or blocked */ } }
+  }
+
+  var uid = 0;
+
+  /* One question's view. opts: {number, total, sequential, state, onChange} */
+  function QuestionView(q, opts) {
+    var self = this;
+    uid += 1;
+    var base = "tq" + uid;
+    this.q = q;
+    this.state = opts.state || {};
+    this.root = el("section", { class: "tq-question", "data-qid": q.id, "data-type": q.type, "aria-labelledby": base + "-title" });
+
+    var head = el("div", { class: "tq-head" });
+    head.appendChild(el("h3", { class: "tq-title", id: base + "-title" }, "Question " + opts.number + " of " + opts.total));
+    head.appendChild(el("span", { class: "tq-badge tq-" + q.difficulty }, q.difficulty));
+    head.appendChild(el("span", { class: "tq-kind" }, TYPE_LABEL[q.type]));
+    this.root.appendChild(head);
+    this.root.appendChild(html("div", { class: "tq-prompt", id: base + "-prompt" }, q.prompt));
+
+    var answer = el("div", { class: "tq-answer" });
+    this.optionFeedback = [];
+    if (q.type === "single" || q.type === "multiple") {
+      var fs = el("fieldset", { class: "tq-options", "aria-describedby": base + "-prompt" });
+      fs.appendChild(el("legend", { class: "tq-sr" }, TYPE_LABEL[q.type]));
+      this.inputs = q.options.map(function (optionHtml, i) {
+        var row = el("div", { class: "tq-option" });
+        var input = el("input", { type: q.type === "single" ? "radio" : "checkbox", name: base + "-opt", id: base + "-o" + i, value: String(i) });
+        var label = html("label", { for: base + "-o" + i }, optionHtml);
+        var fb = el("div", { class: "tq-opt-feedback", id: base + "-f" + i, hidden: "" });
+        input.setAttribute("aria-describedby", base + "-f" + i);
+        row.appendChild(input); row.appendChild(label); row.appendChild(fb);
+        fs.appendChild(row);
+        self.optionFeedback.push(fb);
+        return input;
+      });
+      answer.appendChild(fs);
+    } else if (q.type === "numeric") {
+      var wrap = el("div", { class: "tq-numeric" });
+      var lab = el("label", { for: base + "-num" }, "Your answer");
+      this.number = el("input", { type: "text", inputmode: "decimal", id: base + "-num", autocomplete: "off", "aria-describedby": base + "-prompt" });
+      this.number.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); self.check(); } });
+      wrap.appendChild(lab); wrap.appendChild(this.number);
+      if (q.unit) { wrap.appendChild(el("span", { class: "tq-unit" }, q.unit)); }
+      answer.appendChild(wrap);
+    } else {
+      this.order = (this.state.response || q.start).slice();
+      this.list = el("ol", { class: "tq-order", "aria-label": "Items to put in order" });
+      answer.appendChild(el("p", { class: "tq-help" }, "Use the Up and Down buttons to arrange the items from first to last."));
+      answer.appendChild(this.list);
+    }
+    this.root.appendChild(answer);
+
+    var actions = el("div", { class: "tq-actions" });
+    this.checkBtn = button("Check", "tq-primary", function () { self.check(); });
+    this.hintBtn = button("Hint", "", function () { self.toggle(self.hintBox, self.hintBtn, "Hint", "Hide hint"); });
+    this.solBtn = button("Show solution", "", function () { self.toggle(self.solBox, self.solBtn, "Show solution", "Hide solution"); });
+    this.againBtn = button("Try again", "", function () { self.reset(); });
+    this.hintBtn.setAttribute("aria-expanded", "false");
+    this.solBtn.setAttribute("aria-expanded", "false");
+    [this.checkBtn, this.hintBtn, this.solBtn].forEach(function (b) { actions.appendChild(b); });
+    if (!opts.sequential) { actions.appendChild(this.againBtn); }
+    this.root.appendChild(actions);
+
+    this.feedback = el("div", { class: "tq-feedback", role: "status", "aria-live": "polite" });
+    this.root.appendChild(this.feedback);
+    this.hintBox = el("div", { class: "tq-hint", id: base + "-hint", hidden: "" });
+    this.hintBox.appendChild(el("strong", {}, "Hint: "));
+    this.hintBox.appendChild(html("span", {}, q.hint));
+    this.hintBtn.setAttribute("aria-controls", base + "-hint");
+    this.root.appendChild(this.hintBox);
+
+    this.solBox = el("div", { class: "tq-solution", id: base + "-sol", hidden: "" });
+    this.solBtn.setAttribute("aria-controls", base + "-sol");
+    this.solBox.appendChild(el("h4", {}, "Solution"));
+    var steps = el("ol", { class: "tq-steps" });
+    q.solution.steps.forEach(function (s) { steps.appendChild(html("li", {}, s)); });
+    this.solBox.appendChild(steps);
+    var ans = el("p", {}); ans.appendChild(el("strong", {}, "Answer: ")); ans.appendChild(html("span", {}, q.solution.answer));
+    var chk = el("p", {}); chk.appendChild(el("strong", {}, "Quick check: ")); chk.appendChild(html("span", {}, q.solution.check));
+    this.solBox.appendChild(ans); this.solBox.appendChild(chk);
+    if (q.mistakes.length) {
+      this.solBox.appendChild(el("p", {}, "Common mistakes:"));
+      var ul = el("ul", {});
+      q.mistakes.forEach(function (m) { ul.appendChild(html("li", {}, m)); });
+      this.solBox.appendChild(ul);
+    }
+    this.root.appendChild(this.solBox);
+
+    this.onChange = opts.onChange || function () {};
+    this.sequential = !!opts.sequential;
+    if (q.type === "ordering") { this.renderOrder(); }
+    if (this.state.response !== undefined && this.state.response !== null) {
+      this.setResponse(this.state.response);
+      this.show(grade(q, this.state.response));
+    }
+  }
+
+  QuestionView.prototype.renderOrder = function (focusIndex, focusDir) {
+    var self = this;
+    var q = this.q;
+    this.list.textContent = "";
+    this.order.forEach(function (item, position) {
+      var li = el("li", { class: "tq-item" });
+      var text = html("span", { class: "tq-item-text" }, q.items[item]);
+      var plain = text.textContent;
+      var up = button("Up", "tq-move", function () { self.move(position, -1); });
+      var down = button("Down", "tq-move", function () { self.move(position, 1); });
+      up.setAttribute("aria-label", "Move up: " + plain);
+      down.setAttribute("aria-label", "Move down: " + plain);
+      if (position === 0) { up.disabled = true; }
+      if (position === self.order.length - 1) { down.disabled = true; }
+      li.appendChild(text); li.appendChild(up); li.appendChild(down);
+      self.list.appendChild(li);
+      if (focusIndex === position) {
+        var target = focusDir < 0 ? (up.disabled ? down : up) : (down.disabled ? up : down);
+        setTimeout(function () { target.focus(); }, 0);
+      }
+    });
+  };
+
+  QuestionView.prototype.move = function (position, dir) {
+    var to = position + dir;
+    if (to < 0 || to >= this.order.length || this.locked) { return; }
+    var item = this.order[position];
+    this.order[position] = this.order[to];
+    this.order[to] = item;
+    this.renderOrder(to, dir);
+  };
+
+  QuestionView.prototype.response = function () {
+    var q = this.q;
+    if (q.type === "single") {
+      for (var i = 0; i < this.inputs.length; i++) { if (this.inputs[i].checked) { return i; } }
+      return null;
+    }
+    if (q.type === "multiple") {
+      return this.inputs.map(function (inp, i) { return inp.checked ? i : -1; }).filter(function (i) { return i >= 0; });
+    }
+    if (q.type === "numeric") { return this.number.value; }
+    return this.order.slice();
+  };
+
+  QuestionView.prototype.setResponse = function (response) {
+    var q = this.q;
+    if (q.type === "single") { this.inputs.forEach(function (inp, i) { inp.checked = i === response; }); }
+    else if (q.type === "multiple") { this.inputs.forEach(function (inp, i) { inp.checked = (response || []).indexOf(i) >= 0; }); }
+    else if (q.type === "numeric") { this.number.value = response; }
+    else { this.order = response.slice(); this.renderOrder(); }
+  };
+
+  QuestionView.prototype.toggle = function (box, btn, showLabel, hideLabel) {
+    var open = box.hasAttribute("hidden");
+    if (open) { box.removeAttribute("hidden"); } else { box.setAttribute("hidden", ""); }
+    btn.textContent = open ? hideLabel : showLabel;
+    btn.setAttribute("aria-expanded", open ? "true" : "false");
+  };
+
+  QuestionView.prototype.clearFeedback = function () {
+    this.feedback.textContent = "";
+    this.feedback.className = "tq-feedback";
+    this.root.classList.remove("tq-is-correct", "tq-is-wrong");
+    this.optionFeedback.forEach(function (fb) { fb.textContent = ""; fb.setAttribute("hidden", ""); });
+  };
+
+  QuestionView.prototype.show = function (result) {
+    this.clearFeedback();
+    if (!result.answered) {
+      this.feedback.appendChild(el("span", { class: "tq-verdict" }, result.message));
+      return;
+    }
+    var ok = result.correct;
+    this.root.classList.add(ok ? "tq-is-correct" : "tq-is-wrong");
+    this.feedback.classList.add(ok ? "tq-ok" : "tq-no");
+    this.feedback.appendChild(el("span", { class: "tq-icon", "aria-hidden": "true" }, ok ? "\u2714" : "\u2718"));
+    this.feedback.appendChild(el("strong", { class: "tq-verdict" }, ok ? "Correct." : "Not quite."));
+    if (result.message) { this.feedback.appendChild(document.createTextNode(" ")); this.feedback.appendChild(html("span", {}, result.message)); }
+    var self = this;
+    var key = this.q.key;
+    result.optionFeedback.forEach(function (pair) {
+      var fb = self.optionFeedback[pair[0]];
+      var right = key.correct.indexOf(pair[0]) >= 0;
+      fb.textContent = "";
+      fb.appendChild(el("strong", {}, right ? "\u2714 Right choice: " : "\u2718 Wrong choice: "));
+      fb.appendChild(html("span", {}, pair[1]));
+      fb.className = "tq-opt-feedback " + (right ? "tq-ok" : "tq-no");
+      fb.removeAttribute("hidden");
+    });
+    if (result.optionFeedback.length) {
+      var summary = result.optionFeedback.map(function (pair) {
+        var tmp = document.createElement("span"); tmp.innerHTML = pair[1]; return tmp.textContent;
+      }).join(" ");
+      this.feedback.appendChild(el("span", { class: "tq-sr" }, " " + summary));
+    }
+    if (this.sequential) { this.lock(); }
+  };
+
+  QuestionView.prototype.lock = function () {
+    this.locked = true;
+    this.checkBtn.disabled = true;
+    (this.inputs || []).forEach(function (inp) { inp.disabled = true; });
+    if (this.number) { this.number.disabled = true; }
+    if (this.list) { this.list.querySelectorAll("button").forEach(function (b) { b.disabled = true; }); }
+  };
+
+  QuestionView.prototype.check = function () {
+    if (this.locked) { return; }
+    var response = this.response();
+    var result = grade(this.q, response);
+    if (result.answered) {
+      this.state.response = response;
+      this.state.correct = result.correct;
+      this.state.attempts = (this.state.attempts || 0) + 1;
+    }
+    this.show(result);
+    if (result.answered) { this.onChange(this.q, this.state); }
+  };
+
+  QuestionView.prototype.reset = function () {
+    if (this.q.type === "ordering") { this.order = this.q.start.slice(); this.renderOrder(); }
+    else if (this.q.type === "numeric") { this.number.value = ""; }
+    else { this.inputs.forEach(function (inp) { inp.checked = false; }); }
+    this.clearFeedback();
+    delete this.state.response;
+    this.state.correct = false;
+    this.onChange(this.q, this.state);
+    var first = this.inputs ? this.inputs[0] : (this.number || this.list.querySelector("button:not([disabled])"));
+    if (first) { first.focus(); }
+  };
+
+  function scoreText(questions, answers) {
+    var correct = 0, answered = 0;
+    questions.forEach(function (q) {
+      var s = answers[q.id];
+      if (s && s.response !== undefined) { answered += 1; if (s.correct) { correct += 1; } }
+    });
+    return { correct: correct, answered: answered, text: "Score: " + correct + " of " + questions.length + " correct (" + answered + " answered)" };
+  }
+
+  function mountLesson(root, cfg) {
+    var saved = load(cfg.storageKey);
+    var answers = saved.answers || {};
+    var bar = el("div", { class: "tq-scorebar" });
+    var scoreEl = el("p", { class: "tq-score", role: "status", "aria-live": "polite" });
+    var resetBtn = button("Reset quiz", "", function () {
+      save(cfg.storageKey, {});
+      root.removeAttribute("data-mounted");
+      root.querySelectorAll(".tq-body").forEach(function (n) { n.remove(); });
+      mount(root);
+    });
+    bar.appendChild(scoreEl); bar.appendChild(resetBtn);
+    var body = el("div", { class: "tq-body" });
+    if (cfg.title) { body.appendChild(el("p", { class: "tq-quiz-title" }, cfg.title)); }
+    body.appendChild(bar);
+    function update() {
+      var s = scoreText(cfg.questions, answers);
+      scoreEl.textContent = s.text;
+      root.setAttribute("data-score", String(s.correct));
+      save(cfg.storageKey, { answers: answers, total: cfg.questions.length, title: cfg.title });
+    }
+    cfg.questions.forEach(function (q, i) {
+      answers[q.id] = answers[q.id] || {};
+      var view = new QuestionView(q, { number: i + 1, total: cfg.questions.length, state: answers[q.id], onChange: update });
+      body.appendChild(view.root);
+    });
+    root.appendChild(body);
+    var s = scoreText(cfg.questions, answers);
+    scoreEl.textContent = s.text;
+    root.setAttribute("data-score", String(s.correct));
+  }
+
+  function mountSequential(root, cfg) {
+    var body = el("div", { class: "tq-body" });
+    root.appendChild(body);
+    var answers = {};
+    var index = 0;
+    var scoreEl = el("p", { class: "tq-score", role: "status", "aria-live": "polite" });
+    function renderQuestion() {
+      body.textContent = "";
+      var s = scoreText(cfg.questions, answers);
+      scoreEl.textContent = s.text;
+      root.setAttribute("data-score", String(s.correct));
+      body.appendChild(scoreEl);
+      var q = cfg.questions[index];
+      answers[q.id] = {};
+      var next = button(index + 1 < cfg.questions.length ? "Next question" : "See my results", "tq-primary tq-next", function () {
+        index += 1;
+        if (index < cfg.questions.length) { renderQuestion(); } else { renderSummary(); }
+      });
+      next.hidden = true;
+      var view = new QuestionView(q, {
+        number: index + 1, total: cfg.questions.length, sequential: true, state: answers[q.id],
+        onChange: function () {
+          var s2 = scoreText(cfg.questions, answers);
+          scoreEl.textContent = s2.text;
+          root.setAttribute("data-score", String(s2.correct));
+          next.hidden = false;
+          next.focus();
+        }
+      });
+      view.root.querySelector(".tq-actions").appendChild(next);
+      body.appendChild(view.root);
+      var heading = view.root.querySelector(".tq-title");
+      heading.setAttribute("tabindex", "-1");
+      if (index > 0) { heading.focus(); }
+    }
+    function renderSummary() {
+      body.textContent = "";
+      var s = scoreText(cfg.questions, answers);
+      root.setAttribute("data-score", String(s.correct));
+      var box = el("div", { class: "tq-summary", role: "status", "aria-live": "polite", tabindex: "-1" });
+      box.appendChild(el("h3", {}, "Your result: " + s.correct + " of " + cfg.questions.length));
+      var table = el("table", { class: "tq-table" });
+      var head = el("tr", {});
+      ["Difficulty", "Correct", "Questions"].forEach(function (h) { head.appendChild(el("th", { scope: "col" }, h)); });
+      table.appendChild(head);
+      ["easy", "medium", "hard"].forEach(function (d) {
+        var qs = cfg.questions.filter(function (q) { return q.difficulty === d; });
+        if (!qs.length) { return; }
+        var ok = qs.filter(function (q) { return answers[q.id] && answers[q.id].correct; }).length;
+        var tr = el("tr", { "data-difficulty": d });
+        tr.appendChild(el("th", { scope: "row" }, d));
+        tr.appendChild(el("td", {}, String(ok)));
+        tr.appendChild(el("td", {}, String(qs.length)));
+        table.appendChild(tr);
+      });
+      box.appendChild(table);
+      var missed = [];
+      cfg.questions.forEach(function (q) {
+        if (!(answers[q.id] && answers[q.id].correct) && missed.indexOf(q.lesson) < 0) { missed.push(q.lesson); }
+      });
+      if (missed.length) {
+        box.appendChild(el("p", {}, "Lessons to revisit:"));
+        var ul = el("ul", { class: "tq-revisit" });
+        missed.forEach(function (slug) {
+          var info = cfg.lessons[slug] || { title: slug, href: "#" };
+          var li = el("li", {});
+          li.appendChild(el("a", { href: info.href }, info.title));
+          ul.appendChild(li);
+        });
+        box.appendChild(ul);
+      } else {
+        box.appendChild(el("p", {}, "Every answer right: well done."));
+      }
+      box.appendChild(button("Start again", "tq-primary", function () { index = 0; answers = {}; renderQuestion(); }));
+      body.appendChild(box);
+      var history = load(cfg.storageKey);
+      save(cfg.storageKey, { last: { correct: s.correct, total: cfg.questions.length }, best: Math.max(s.correct, (history.best || 0)), title: cfg.title, total: cfg.questions.length });
+      box.focus();
+    }
+    renderQuestion();
+  }
+
+  function mountProgress(root, cfg) {
+    var body = el("div", { class: "tq-body" });
+    var table = el("table", { class: "tq-table tq-progress" });
+    var head = el("tr", {});
+    ["Quiz", "Answered", "Correct", "Questions"].forEach(function (h) { head.appendChild(el("th", { scope: "col" }, h)); });
+    table.appendChild(head);
+    var totalCorrect = 0, totalQuestions = 0;
+    cfg.quizzes.forEach(function (quiz) {
+      var saved = load(quiz.storageKey);
+      var tr = el("tr", { "data-quiz": quiz.id });
+      var name = el("th", { scope: "row" });
+      name.appendChild(el("a", { href: quiz.href }, quiz.title));
+      tr.appendChild(name);
+      if (quiz.kind === "sequential") {
+        var last = saved.last;
+        tr.appendChild(el("td", {}, last ? "last try" : "not yet"));
+        tr.appendChild(el("td", {}, last ? last.correct + " (best " + (saved.best || 0) + ")" : "\u2013"));
+        tr.appendChild(el("td", {}, String(quiz.total)));
+      } else {
+        var answers = saved.answers || {};
+        var answered = 0, correct = 0;
+        Object.keys(answers).forEach(function (k) {
+          if (answers[k] && answers[k].response !== undefined) { answered += 1; if (answers[k].correct) { correct += 1; } }
+        });
+        totalCorrect += correct; totalQuestions += quiz.total;
+        tr.appendChild(el("td", {}, String(answered)));
+        tr.appendChild(el("td", {}, String(correct)));
+        tr.appendChild(el("td", {}, String(quiz.total)));
+      }
+      table.appendChild(tr);
+    });
+    body.appendChild(el("p", { class: "tq-score" }, "Lesson quizzes: " + totalCorrect + " of " + totalQuestions + " questions answered correctly."));
+    body.appendChild(table);
+    body.appendChild(button("Clear all my progress", "", function () {
+      cfg.quizzes.forEach(function (quiz) { save(quiz.storageKey, {}); });
+      root.removeAttribute("data-mounted");
+      body.remove();
+      mount(root);
+    }));
+    root.appendChild(body);
+  }
+
+  function mount(root) {
+    if (root.getAttribute("data-mounted")) { return; }
+    var data = root.querySelector("script[type='application/json']");
+    if (!data) { return; }
+    var cfg = JSON.parse(data.textContent);
+    root.setAttribute("data-mounted", "1");
+    var nos = root.querySelector(".tq-noscript");
+    if (nos) { nos.remove(); }
+    if (cfg.mode === "sequential") { mountSequential(root, cfg); }
+    else if (cfg.mode === "progress") { mountProgress(root, cfg); }
+    else { mountLesson(root, cfg); }
+  }
+
+  function mountAll() {
+    document.querySelectorAll("[data-top-quiz]").forEach(mount);
+  }
+
+  window.TOPQuiz = { grade: grade, parseNumber: parseNumber, mountAll: mountAll, version: 1 };
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", mountAll); } else { mountAll(); }
+})();

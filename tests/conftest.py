@@ -1,0 +1,112 @@
+"""Shared fixtures: the built site, a local web server and headless Chromium."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "_build"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="session")
+def site() -> Path:
+    """Build the whole site once, from a clean _build, with warnings as errors.
+
+    Set TOP_REUSE_BUILD=1 to reuse an existing _build/html while iterating on tests.
+    """
+    html = BUILD / "html"
+    if os.environ.get("TOP_REUSE_BUILD") == "1" and (html / "index.html").exists():
+        return html
+    shutil.rmtree(BUILD, ignore_errors=True)
+    BUILD.mkdir()
+    log = BUILD / "build.log"
+    cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(ROOT), "-W", "-n",
+           "--keep-going"]
+    with open(log, "w") as out:
+        proc = subprocess.run(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    if proc.returncode != 0:
+        from tune_or_prompt.book import error_reports
+
+        reports = error_reports(BUILD)
+        details = "\n".join(f"--- {name} ---\n{text}" for name, text in reports.items())
+        tail = "".join(log.read_text(errors="replace").splitlines(keepends=True)[-60:])
+        pytest.fail(f"The site build failed (exit {proc.returncode}).\n"
+                    f"Notebook tracebacks:\n{details or '(none)'}\n--- end of {log} ---\n{tail}",
+                    pytrace=False)
+    return html
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # keep test output readable
+        pass
+
+
+@contextlib.contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    """Serve a folder on 127.0.0.1 (a free port) for the duration of the block."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def site_url(site: Path) -> Iterator[str]:
+    with serve(site) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser_context(tmp_path_factory) -> Iterator[object]:
+    """Headless Debian Chromium driven by Playwright. Under CI a missing browser fails the run."""
+    if CHROMIUM is None:
+        message = "Chromium is not installed (apt-get install chromium); `make test` installs it."
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM,
+            headless=True, args=BROWSER_ARGS)
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(browser_context):
+    """A fresh page with empty local storage that records console errors and outside requests."""
+    page = browser_context.new_page()
+    page.errors = []
+    page.outside_requests = []
+    # Every Jupyter Book page logs this one harmless Thebe error (DESIGN.md §6); keep the rest.
+    page.on("pageerror", lambda exc: None if "THEBE_JS_URL" in str(exc)
+            else page.errors.append(str(exc)))
+    page.on("request", lambda req: None if req.url.startswith(("http://127.0.0.1", "data:",
+                                                               "about:", "blob:"))
+            else page.outside_requests.append(req.url))
+    yield page
+    with contextlib.suppress(Exception):
+        page.evaluate("window.localStorage.clear()")
+    page.close()

@@ -1,0 +1,55 @@
+"""The built site: every TOC page built and executed, and quizzes that grade in a real browser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tune_or_prompt import notebooks
+from tune_or_prompt.book import error_reports, toc_files
+from tune_or_prompt.quiz import lesson_quiz
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_PAGES = [str(p.relative_to(ROOT).with_suffix("")) for p in notebooks.find_notebooks(ROOT)]
+
+
+def test_site_built(site):
+    assert (site / "index.html").exists()
+    for entry in toc_files(ROOT):
+        assert (site / f"{entry}.html").exists(), f"{entry} was not built"
+
+
+@pytest.mark.parametrize("page_name", NOTEBOOK_PAGES)
+def test_notebook_executed(site, page_name):
+    reports = {k: v for k, v in error_reports(site.parent).items() if Path(page_name).name in k}
+    assert not reports, f"{page_name} failed to execute:\n" + "\n".join(reports.values())
+    html = (site / f"{page_name}.html").read_text()
+    assert "cell_output" in html, f"{page_name} shows no outputs: was it executed?"
+    assert "Traceback" not in html
+
+
+def _check(question):
+    question.get_by_role("button", name="Check").click()
+    return question.locator(".tq-feedback")
+
+
+@pytest.mark.browser
+def test_quiz_page_grades_wrong_then_right(page, site_url):
+    bank_quiz = lesson_quiz("two-ways")
+    index, q = next((i, q) for i, q in enumerate(bank_quiz.questions) if q.type == "single")
+    right = next(i for i, o in enumerate(q.options) if o.correct)
+    wrong = next(i for i, o in enumerate(q.options) if not o.correct)
+
+    page.goto(f"{site_url}/quizzes/01-two-ways-quiz.html")
+    question = page.locator(f'[data-qid="{q.id}"]')
+    question.locator("input").nth(wrong).check()
+    feedback = _check(question)
+    assert "Not quite." in feedback.inner_text()
+    assert question.locator(".tq-opt-feedback").nth(wrong).is_visible()
+    question.locator("input").nth(right).check()
+    assert "Correct." in _check(question).inner_text()
+    assert page.locator(".tq-score").first.inner_text().startswith("Score: 1 of")
+    assert page.errors == []
+    assert page.outside_requests == []
+    assert index >= 0
