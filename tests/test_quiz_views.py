@@ -126,3 +126,30 @@ def test_real_lesson_quiz_and_test_yourself():
     assert [q.id for q in test_yourself(seed=3).questions] == [q.id for q in drawn]
     assert [q.id for q in test_yourself(seed=4).questions] != [q.id for q in drawn]
     assert len({q.lesson for q in drawn}) >= 5
+
+
+def test_sequential_widget_counts_first_try_and_summarises(tmp_path):
+    bank = load_bank(write_bank(tmp_path, all_samples()))
+    quiz = Quiz(bank.questions, "test-yourself", "Test", mode="sequential")
+    seq = quiz.widget()
+    first = seq.views[0]
+    assert seq.next_button.layout.visibility == "hidden"
+    first.set_response(0)  # wrong
+    first.check_button.click()
+    assert first.check_button.disabled and seq.next_button.layout.visibility == "visible"
+    first.set_response(1)
+    first.check()  # a second try changes nothing
+    assert quiz.score == 0
+    from tune_or_prompt.quiz.grading import correct_response
+
+    for index in range(1, 4):
+        seq.next_button.click()
+        view = seq.views[index]
+        view.set_response(correct_response(view.question))
+        view.check_button.click()
+    assert not seq.finished
+    seq.next_button.click()
+    assert seq.finished and quiz.score == 3
+    assert "Your result: 3 of 4" in seq.summary.value
+    assert "<tr><th>easy</th><td>0</td><td>1</td></tr>" in seq.summary.value
+    assert "Two ways to adapt a model" in seq.summary.value  # the lesson to revisit

@@ -56,9 +56,13 @@ class Quiz:
     def widget(self) -> Any:
         """The live ipywidgets view (built on first use)."""
         if self._widget is None:
-            from .widget import QuizWidget
+            from .widget import QuizWidget, SequentialQuizWidget
 
-            self._widget = QuizWidget(self.questions, self.title)
+            if self.mode == "sequential":
+                self._widget = SequentialQuizWidget(self.questions, self.title,
+                                                    lesson_links(self.root_prefix))
+            else:
+                self._widget = QuizWidget(self.questions, self.title)
         return self._widget
 
     @property
@@ -122,7 +126,7 @@ class Progress:
 
     def __init__(self, bank: Bank, n_test: int = 10):
         self.quizzes = [
-            {"id": lesson.slug, "title": f"Lesson {lesson.number}: {lesson.title}",
+            {"id": lesson.slug, "title": f"Quiz {lesson.number}: {lesson.title}",
              "href": f"../{lesson.quiz_page}.html", "total": len(bank.by_lesson(lesson.slug)),
              "storageKey": STORAGE_PREFIX + lesson.slug, "kind": "lesson"}
             for lesson in LESSONS if bank.by_lesson(lesson.slug)
@@ -134,6 +138,9 @@ class Progress:
 
     def _repr_html_(self) -> str:
         return html_view.render({"mode": "progress", "quizzes": self.quizzes}, "My progress")
+
+    def __repr__(self) -> str:
+        return "<My progress: shown on the course site, where quiz answers are kept>"
 
 
 def progress(bank: Bank | None = None) -> Progress:

@@ -55,9 +55,24 @@ def question_payload(q: Question) -> dict[str, Any]:
     return data
 
 
+def _built_pages() -> set[str] | None:
+    """The pages the book's table of contents lists, or None outside the course folder."""
+    from ..book import toc_files
+    from ..notebooks import repo_root
+
+    try:
+        return set(toc_files(repo_root()))
+    except (FileNotFoundError, OSError):
+        return None
+
+
 def lesson_links(prefix: str) -> dict[str, dict[str, str]]:
-    """Lesson titles and page links, relative to a page that is ``prefix`` away from the root."""
-    return {
-        slug: {"title": lesson.title, "href": f"{prefix}{lesson.page}.html"}
-        for slug, lesson in BY_SLUG.items()
-    }
+    """Where to revisit each lesson, relative to a page ``prefix`` away from the book root:
+    the lesson page when the book has it, else the lesson's quiz (never a dead link)."""
+    pages = _built_pages()
+    links = {}
+    for slug, lesson in BY_SLUG.items():
+        target = lesson.page if pages is None or lesson.page in pages else lesson.quiz_page
+        links[slug] = {"title": f"Lesson {lesson.number}: {lesson.title}",
+                       "href": f"{prefix}{target}.html"}
+    return links

@@ -207,7 +207,7 @@
     var q = this.q;
     this.list.textContent = "";
     this.order.forEach(function (item, position) {
-      var li = el("li", { class: "tq-item" });
+      var li = el("li", { class: "tq-item", "data-item": String(item) });
       var text = html("span", { class: "tq-item-text" }, q.items[item]);
       var plain = text.textContent;
       var up = button("Up", "tq-move", function () { self.move(position, -1); });

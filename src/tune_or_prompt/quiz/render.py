@@ -10,7 +10,8 @@ from markdown_it import MarkdownIt
 @functools.lru_cache(maxsize=1)
 def _md() -> MarkdownIt:
     # "commonmark" with html disabled: tags are escaped; markdown-it also refuses javascript: links.
-    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    return md.enable(["table", "strikethrough"])
 
 
 def md_block(text: str) -> str:

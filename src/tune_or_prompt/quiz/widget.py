@@ -49,8 +49,9 @@ class QuestionWidget:
     """One question with Check, Hint, Show solution and Try again."""
 
     def __init__(self, q: Question, number: int, total: int,
-                 on_change: Callable[[], None] | None = None):
+                 on_change: Callable[[], None] | None = None, sequential: bool = False):
         self.question = q
+        self.sequential = sequential
         self.result: Result | None = None
         self.attempts = 0
         self._on_change = on_change or (lambda: None)
@@ -72,8 +73,8 @@ class QuestionWidget:
             self.solution_box, self.solution_button, "Show solution", "Hide solution",
             _solution_html(q)))
         self.again_button.on_click(lambda _: self.reset())
-        buttons = w.HBox([self.check_button, self.hint_button, self.solution_button,
-                          self.again_button])
+        buttons = w.HBox([self.check_button, self.hint_button, self.solution_button]
+                         + ([] if sequential else [self.again_button]))
         self.box = w.VBox([header, prompt, self.input, buttons, self.feedback, self.hint_box,
                            self.solution_box],
                           layout=w.Layout(border="1px solid #c9ced6", padding="8px",
@@ -144,13 +145,25 @@ class QuestionWidget:
             self._refresh_order()
 
     def check(self) -> Result:
+        if self.sequential and self.result is not None:
+            return self.result  # in a test, the first answer counts
         result = grade(self.question, self.response())
         if result.answered:
             self.attempts += 1
             self.result = result
+            if self.sequential:
+                self.lock()
         self.feedback.value = _result_html(self.question, result)
         self._on_change()
         return result
+
+    def lock(self) -> None:
+        """Disable answering (used once a test question is answered)."""
+        self.check_button.disabled = True
+        for child in [self.input, *getattr(self.input, "children", ())]:
+            for widget in [child, *getattr(child, "children", ())]:
+                if hasattr(widget, "disabled"):
+                    widget.disabled = True
 
     def reset(self) -> None:
         q = self.question
@@ -206,3 +219,72 @@ class QuizWidget:
         for view in self.views:
             view.reset()
         self._update()
+
+
+class SequentialQuizWidget:
+    """A test: one question at a time, the first answer counts, then a score by difficulty."""
+
+    def __init__(self, questions: list[Question], title: str, lessons: dict[str, dict[str, str]]):
+        self.questions = questions
+        self.lessons = lessons
+        self.views: list[QuestionWidget] = []
+        self.score_label = w.HTML()
+        self.next_button = w.Button(description="Next question", button_style="primary")
+        self.next_button.on_click(lambda _: self.next())
+        self.stage = w.VBox()
+        self.summary = w.HTML()
+        self.box = w.VBox([w.HTML(f"<strong>{md_inline(title)}</strong>"), self.score_label,
+                           self.stage])
+        self._show(0)
+
+    @property
+    def score(self) -> int:
+        return sum(1 for v in self.views if v.result is not None and v.result.correct)
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.summary.value)
+
+    def _update(self) -> None:
+        n = len(self.questions)
+        self.score_label.value = f"<strong>Score: {self.score} of {n} correct</strong>"
+        current = self.views[-1]
+        self.next_button.layout.visibility = "visible" if current.result else "hidden"
+        if len(self.views) == n:
+            self.next_button.description = "See my results"
+
+    def _show(self, index: int) -> None:
+        view = QuestionWidget(self.questions[index], index + 1, len(self.questions),
+                              self._update, sequential=True)
+        self.views.append(view)
+        self.stage.children = [view.box, self.next_button]
+        self._update()
+
+    def next(self) -> None:
+        """Go on to the next question, or to the summary after the last one."""
+        if not self.views[-1].result:
+            return
+        if len(self.views) < len(self.questions):
+            self._show(len(self.views))
+        else:
+            self.summary.value = self.summary_html()
+            self.stage.children = [self.summary]
+
+    def summary_html(self) -> str:
+        rows = []
+        for difficulty in ("easy", "medium", "hard"):
+            views = [v for v in self.views if v.question.difficulty == difficulty]
+            if views:
+                right = sum(1 for v in views if v.result and v.result.correct)
+                rows.append(f"<tr><th>{difficulty}</th><td>{right}</td><td>{len(views)}</td></tr>")
+        missed = []
+        for v in self.views:
+            if not (v.result and v.result.correct) and v.question.lesson not in missed:
+                missed.append(v.question.lesson)
+        revisit = "".join(f"<li>{md_inline(self.lessons[slug]['title'])}</li>" for slug in missed
+                          if slug in self.lessons)
+        advice = (f"<p>Lessons to revisit:</p><ul>{revisit}</ul>" if missed
+                  else "<p>Every answer right: well done.</p>")
+        return (f"<h3>Your result: {self.score} of {len(self.questions)}</h3>"
+                "<table><tr><th>Difficulty</th><th>Correct</th><th>Questions</th></tr>"
+                f"{''.join(rows)}</table>{advice}")
