@@ -1,43 +1,432 @@
-"""Prompting a generative model: chat prompts and classification by label scoring.
+"""Prompting a generative model: k-shot chat prompts, label scoring with a reused KV cache,
+calibration, free generation with output parsing, and measured runs.
 
-Small models often ignore "answer with one word", so instead of parsing free text we score each
-label as a continuation of the prompt and pick the most likely one.
+Small models often ignore "answer with one word", so classification scores each label's answer
+as a continuation of the prompt (its log-likelihood) and picks the most likely one. The part of
+the prompt shared by every query (instruction and demonstrations) is computed once and its
+key/value cache reused for every query; labels that are one token long are read off the query's
+last position, and longer ones are scored together in one batched step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import copy
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
+import numpy as np
+
+from .data import INTENTS, TARGETS, balanced_sample, label_of, load
+from .metrics import classification_report, latency_summary
 from .models import LoadedModel
 
+PLACEHOLDER = "\x00QUERY\x00"
+ANSWER_PREFIX = "Answer:"
 
-def chat_prompt(loaded: LoadedModel, user: str, system: str | None = None,
-                answer_prefix: str = "") -> str:
-    """The model's chat template applied to one user turn, ready for the assistant's answer."""
-    messages = ([{"role": "system", "content": system}] if system else []) + [
-        {"role": "user", "content": user}
-    ]
+
+@dataclass(frozen=True)
+class Task:
+    """A classification task as the prompt presents it."""
+
+    name: str
+    dataset: str
+    instruction: str
+    answers: dict[str, str]  # gold label -> the word the model should answer with
+    descriptions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(self.answers)
+
+    def gold(self, row: dict[str, Any]) -> str:
+        return label_of(row, self.name)
+
+
+TASKS: dict[str, Task] = {
+    "sentiment": Task(
+        "sentiment", "reviews",
+        "Classify the sentiment of a product review as positive or negative.",
+        {"negative": "negative", "positive": "positive"},
+    ),
+    "intent": Task(
+        "intent", "tickets",
+        "Classify a customer message to Quillfield Bank by its intent.",
+        {"card_delivery": "delivery", "lost_or_stolen_card": "stolen",
+         "unrecognized_charge": "charge", "transfer_issue": "transfer",
+         "refund_tracking": "refund", "fees_and_rates": "fees",
+         "login_and_access": "login", "account_changes": "account"},
+        dict(INTENTS),
+    ),
+    "urgent": Task(
+        "urgent", "tickets",
+        "Is this customer message to Quillfield Bank urgent? It is urgent only when money is at "
+        "risk right now or the customer cannot reach their money in an emergency.",
+        {"not urgent": "no", "urgent": "yes"},
+    ),
+}
+
+
+def header(task: Task, describe: bool = True) -> str:
+    """The instruction, the allowed answers and (optionally) what each answer means."""
+    if describe and task.descriptions:
+        lines = [f"- {task.answers[label]}: {text}" for label, text in task.descriptions.items()]
+        options = "Answer with one word:\n" + "\n".join(lines)
+    else:
+        options = "Answer with one word: " + " or ".join(task.answers.values()) + "."
+    return f"{task.instruction}\n{options}"
+
+
+def build_messages(task: Task, demos: Sequence[dict[str, Any]], query: str,
+                   describe: bool = True, system: str | None = None) -> list[dict[str, str]]:
+    """Chat messages of a k-shot prompt: the header, k solved examples, then the query."""
+    messages = [{"role": "system", "content": system}] if system else []
+    intro = header(task, describe) + "\n\n"
+    for i, demo in enumerate(demos):
+        messages.append({"role": "user", "content": (intro if i == 0 else "")
+                         + f"Message: {demo['text']}"})
+        messages.append({"role": "assistant",
+                         "content": f"{ANSWER_PREFIX} {task.answers[task.gold(demo)]}"})
+    messages.append({"role": "user", "content": ("" if demos else intro) + f"Message: {query}"})
+    return messages
+
+
+def render(loaded: LoadedModel, messages: list[dict[str, str]]) -> str:
+    """The model's chat template applied, ending where the assistant's answer starts."""
     text = loaded.tokenizer.apply_chat_template(messages, tokenize=False,
                                                 add_generation_prompt=True)
-    return text + answer_prefix
+    return text + ANSWER_PREFIX
 
 
-def label_logprobs(loaded: LoadedModel, prompt: str, labels: Sequence[str]) -> dict[str, float]:
-    """Total log-probability of each label's tokens as the continuation of ``prompt``."""
+@dataclass(frozen=True)
+class PromptParts:
+    """A prompt split at the query: ``prefix`` is shared by every query, ``suffix`` follows it."""
+
+    prefix: str
+    suffix: str
+
+    def full(self, query: str) -> str:
+        return self.prefix + query + self.suffix
+
+
+STYLES = ("plain", "chat")
+
+
+def plain_prompt(task: Task, demos: Sequence[dict[str, Any]], query: str,
+                 describe: bool = True) -> str:
+    """A completion-style prompt without the chat template: header, solved examples, query."""
+    text = header(task, describe) + "\n\n"
+    for demo in demos:
+        text += f"Message: {demo['text']}\n{ANSWER_PREFIX} {task.answers[task.gold(demo)]}\n\n"
+    return text + f"Message: {query}\n{ANSWER_PREFIX}"
+
+
+def split_prompt(loaded: LoadedModel, task: Task, demos: Sequence[dict[str, Any]],
+                 describe: bool = True, style: str = "plain") -> PromptParts:
+    """The prompt for ``demos`` split at the query.
+
+    ``style='plain'`` writes the examples as one completion-style text (what this small model
+    follows best in our measurements); ``'chat'`` uses the model's chat template, one
+    user/assistant turn per example.
+    """
+    if style == "plain":
+        text = plain_prompt(task, demos, PLACEHOLDER, describe)
+    elif style == "chat":
+        text = render(loaded, build_messages(task, demos, PLACEHOLDER, describe))
+    else:
+        raise ValueError(f"style must be one of {STYLES}, not {style!r}")
+    prefix, suffix = text.split(PLACEHOLDER)
+    return PromptParts(prefix, suffix)
+
+
+def _ids(loaded: LoadedModel, text: str) -> list[int]:
+    return loaded.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+
+def label_token_ids(loaded: LoadedModel, task: Task) -> list[list[int]]:
+    """Token ids of each label's answer (after the 'Answer:' prefix, so with a leading space)."""
+    return [_ids(loaded, " " + task.answers[label]) for label in task.labels]
+
+
+def direct_scores(loaded: LoadedModel, prompt_ids: Sequence[int],
+                  labels: Sequence[Sequence[int]]) -> np.ndarray:
+    """Log-likelihood of each label after the prompt, one full forward pass per label (no reuse).
+
+    The reference computation: what the cached scorer must reproduce, and the slow baseline.
+    """
     import torch
 
-    tok, model = loaded.tokenizer, loaded.model
-    prompt_ids = tok(prompt, add_special_tokens=False)["input_ids"]
-    scores = {}
+    out = []
     with torch.inference_mode():
         for label in labels:
-            label_ids = tok(label, add_special_tokens=False)["input_ids"]
-            ids = torch.tensor([prompt_ids + label_ids])
-            logprobs = torch.log_softmax(model(ids).logits[0, :-1].float(), dim=-1)
-            positions = range(len(prompt_ids) - 1, len(prompt_ids) - 1 + len(label_ids))
-            scores[label] = float(sum(logprobs[p, t] for p, t in zip(positions, label_ids, strict=True)))
-    return scores
+            ids = torch.tensor([list(prompt_ids) + list(label)])
+            logprobs = torch.log_softmax(loaded.model(ids).logits[0].float(), dim=-1)
+            start = len(prompt_ids) - 1
+            out.append(sum(float(logprobs[start + i, t]) for i, t in enumerate(label)))
+    return np.array(out)
+
+
+class CachedScorer:
+    """Scores labels for many queries that share one prompt prefix, computing the prefix once."""
+
+    def __init__(self, loaded: LoadedModel, prefix_ids: Sequence[int],
+                 labels: Sequence[Sequence[int]], batch_size: int = 8):
+        import torch
+
+        self.loaded = loaded
+        self.labels = [list(label) for label in labels]
+        self.batch_size = batch_size
+        self.prefix_len = len(prefix_ids)
+        with torch.inference_mode():
+            out = loaded.model(torch.tensor([list(prefix_ids)]), use_cache=True)
+        self.cache = out.past_key_values
+        self.single_token = all(len(label) == 1 for label in self.labels)
+
+    def _cache(self, batch: int):
+        cache = copy.deepcopy(self.cache)
+        if batch > 1:
+            cache.batch_repeat_interleave(batch)
+        return cache
+
+    def score(self, queries: Sequence[Sequence[int]]) -> np.ndarray:
+        """Log-likelihoods, shape (len(queries), len(labels))."""
+        if self.single_token:
+            rows = []
+            for start in range(0, len(queries), self.batch_size):
+                rows.append(self._score_single_batch(queries[start:start + self.batch_size]))
+            return np.concatenate(rows) if rows else np.zeros((0, len(self.labels)))
+        return np.array([self._score_multi(q) for q in queries])
+
+    def _score_single_batch(self, queries: Sequence[Sequence[int]]) -> np.ndarray:
+        """One step for a batch: right-padded queries, logits read at each query's last token."""
+        import torch
+
+        width = max(len(q) for q in queries)
+        pad = self.loaded.tokenizer.pad_token_id or 0
+        ids = torch.tensor([list(q) + [pad] * (width - len(q)) for q in queries])
+        mask = torch.tensor([[1] * (self.prefix_len + len(q)) + [0] * (width - len(q))
+                             for q in queries])
+        model = self.loaded.model
+        last = torch.tensor([len(q) - 1 for q in queries])
+        with torch.inference_mode():
+            # Run the body, then the (large) vocabulary head only at each query's last token.
+            hidden = model.model(ids, past_key_values=self._cache(len(queries)),
+                                 attention_mask=mask, use_cache=True).last_hidden_state
+            logits = model.lm_head(hidden[torch.arange(len(queries)), last])
+        logprobs = torch.log_softmax(logits.float(), dim=-1)
+        return logprobs[:, [label[0] for label in self.labels]].numpy()
+
+    def _score_multi(self, query: Sequence[int]) -> np.ndarray:
+        """Labels of several tokens: the query once, then every label in one batched step."""
+        import torch
+
+        cache = self._cache(1)
+        with torch.inference_mode():
+            out = self.loaded.model(torch.tensor([list(query)]), past_key_values=cache,
+                                    use_cache=True)
+            first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
+            scores = np.array([float(first[label[0]]) for label in self.labels])
+            rest = [label[1:] for label in self.labels]
+            width = max(len(r) for r in rest)
+            if width == 0:
+                return scores
+            n = len(self.labels)
+            cache.batch_repeat_interleave(n)
+            ids = torch.tensor([label[:-1] + [0] * (width - len(label) + 1)
+                                for label in self.labels])
+            past = self.prefix_len + len(query)
+            mask = torch.tensor([[1] * (past + len(label) - 1) + [0] * (width - len(label) + 1)
+                                 for label in self.labels])
+            logits = self.loaded.model(ids, past_key_values=cache, attention_mask=mask).logits
+            logprobs = torch.log_softmax(logits.float(), dim=-1)
+        for i, label in enumerate(self.labels):
+            scores[i] += sum(float(logprobs[i, j, t]) for j, t in enumerate(label[1:]))
+        return scores
+
+
+def calibrate(scores: np.ndarray, content_free: np.ndarray) -> np.ndarray:
+    """Contextual calibration (Zhao et al. 2021): divide out the label probabilities the prompt
+    gives a content-free input, in log space. Both arrays hold log-likelihoods over labels."""
+    def log_normalise(x: np.ndarray) -> np.ndarray:
+        return x - np.logaddexp.reduce(x, axis=-1, keepdims=True)
+
+    return log_normalise(scores) - log_normalise(content_free)
+
+
+def choose_demos(task: Task, k: int, strategy: str = "balanced", seed: int = 0,
+                 pool: Sequence[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """k demonstrations from the train split: 'random' or 'balanced' (classes as equal as k
+    allows). The 'similar' strategy picks per query: see `similar_demos`."""
+    pool = list(pool if pool is not None else load(task.dataset, "train"))
+    if k == 0:
+        return []
+    if strategy == "random":
+        return random.Random(seed).sample(pool, k)
+    if strategy == "balanced":
+        return balanced_sample(pool, task.name, k, seed)
+    raise ValueError(f"strategy must be 'random', 'balanced' or 'similar', not {strategy!r}")
+
+
+def similar_demos(encoder: LoadedModel, queries: Sequence[str], pool: Sequence[dict[str, Any]],
+                  k: int) -> list[list[dict[str, Any]]]:
+    """For each query, the k most similar pool rows (by encoder embeddings), most similar last."""
+    from .encoders import embed
+
+    pool_vecs = embed(encoder, [r["text"] for r in pool])
+    query_vecs = embed(encoder, list(queries))
+    sims = (query_vecs @ pool_vecs.T).numpy()
+    return [[pool[int(i)] for i in np.argsort(row)[-k:]] for row in sims]
+
+
+@dataclass
+class PromptRun:
+    """One measured prompting run on a set of rows: raw and calibrated predictions."""
+
+    task: str
+    k: int
+    strategy: str
+    style: str
+    gold: list[str]
+    scores: np.ndarray  # log-likelihood of each label, shape (rows, labels)
+    content_free: np.ndarray  # the same for the content-free input, one row per query
+    prompt_tokens: list[int]  # tokens the model reads per query (prefix + query + suffix)
+    latency: list[float]  # seconds per query (a batch's time is shared by its queries)
+    cpu_seconds: float  # process CPU time for the whole run, prefix included
+    wall_seconds: float
+    labels: tuple[str, ...] = ()
+
+    def predictions(self, calibrated: bool = False) -> list[str]:
+        scores = calibrate(self.scores, self.content_free) if calibrated else self.scores
+        return [self.labels[int(i)] for i in scores.argmax(axis=1)]
+
+    def report(self, calibrated: bool = False) -> dict[str, Any]:
+        return classification_report(self.gold, self.predictions(calibrated), self.labels)
+
+    @property
+    def accuracy(self) -> float:
+        return self.report()["accuracy"]
+
+    def summary(self) -> dict[str, Any]:
+        lat = latency_summary(self.latency)
+        raw, cal = self.report(), self.report(calibrated=True)
+        return {"task": self.task, "k": self.k, "strategy": self.strategy, "style": self.style,
+                "n": len(self.gold), "accuracy": raw["accuracy"], "macro_f1": raw["macro_f1"],
+                "accuracy_calibrated": cal["accuracy"], "macro_f1_calibrated": cal["macro_f1"],
+                "prompt_tokens": float(np.mean(self.prompt_tokens)),
+                "latency_median_s": lat["median"], "latency_p95_s": lat["p95"],
+                "cpu_s_per_1000": 1000 * self.cpu_seconds / max(len(self.gold), 1)}
+
+
+CONTENT_FREE = "N/A"
+
+
+def run(loaded: LoadedModel, task_name: str, rows: Sequence[dict[str, Any]], k: int = 0,
+        strategy: str = "balanced", seed: int = 0, style: str = "plain",
+        demos: Sequence[dict[str, Any]] | None = None, describe: bool = True,
+        encoder: LoadedModel | None = None, batch_size: int = 8,
+        progress: Callable[[int], None] | None = None) -> PromptRun:
+    """Classify ``rows`` with a k-shot prompt and measure accuracy, tokens, latency and CPU time.
+
+    Also scores a content-free input (``"N/A"``) with the same prompt, so the run holds both raw
+    and calibrated predictions. ``demos`` overrides the chosen demonstrations (e.g. to test their
+    order). With ``strategy='similar'`` each query gets its own k nearest training examples
+    (slower: nothing beyond the instruction is shared between queries).
+    """
+    task = TASKS[task_name]
+    labels = label_token_ids(loaded, task)
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    texts = [r["text"] for r in rows]
+    if strategy == "similar" and k > 0 and demos is None:
+        from .models import load_encoder
+
+        enc = encoder or load_encoder()
+        per_query = similar_demos(enc, texts, load(task.dataset, "train"), k)
+        groups = [(per_query[i], [i]) for i in range(len(rows))]
+    else:
+        chosen = list(demos) if demos is not None else choose_demos(task, k, strategy, seed)
+        groups = [(chosen, list(range(len(rows))))]
+    scores = np.zeros((len(rows), len(labels)))
+    content_free = np.zeros_like(scores)
+    latency = [0.0] * len(rows)
+    tokens = [0] * len(rows)
+    done = 0
+    for group_demos, indices in groups:
+        parts = split_prompt(loaded, task, group_demos, describe, style)
+        prefix_ids = _ids(loaded, parts.prefix)
+        scorer = CachedScorer(loaded, prefix_ids, labels, batch_size)
+        query_ids = [_ids(loaded, texts[i] + parts.suffix) for i in indices]
+        for start in range(0, len(indices), batch_size):
+            batch = indices[start:start + batch_size]
+            t0 = time.perf_counter()
+            scores[batch] = scorer.score(query_ids[start:start + batch_size])
+            share = (time.perf_counter() - t0) / len(batch)
+            for j, i in enumerate(batch):
+                latency[i] = share
+                tokens[i] = len(prefix_ids) + len(query_ids[start + j])
+            done += len(batch)
+            if progress:
+                progress(done)
+        content_free[indices] = scorer.score([_ids(loaded, CONTENT_FREE + parts.suffix)])[0]
+    return PromptRun(task_name, k, strategy, style, [task.gold(r) for r in rows], scores,
+                     content_free, tokens, latency, time.process_time() - cpu0,
+                     time.perf_counter() - wall0, task.labels)
+
+
+def order_spread(loaded: LoadedModel, task_name: str, rows: Sequence[dict[str, Any]],
+                 demos: Sequence[dict[str, Any]], orders: int = 4, seed: int = 0,
+                 style: str = "plain") -> list[PromptRun]:
+    """The same demonstrations in ``orders`` different orders: how much does order alone move
+    accuracy?"""
+    rng = random.Random(seed)
+    runs, seen = [], set()
+    base = list(demos)
+    for _ in range(orders * 10):
+        order = tuple(rng.sample(range(len(base)), len(base)))
+        if order in seen:
+            continue
+        seen.add(order)
+        runs.append(run(loaded, task_name, rows, k=len(base), demos=[base[i] for i in order],
+                        style=style))
+        if len(runs) == orders:
+            break
+    return runs
+
+
+def generate(loaded: LoadedModel, messages: list[dict[str, str]], max_new_tokens: int = 24) -> str:
+    """Greedy free-text answer to chat messages (what a chat user would see)."""
+    import torch
+
+    text = loaded.tokenizer.apply_chat_template(messages, tokenize=False,
+                                                add_generation_prompt=True)
+    ids = torch.tensor([_ids(loaded, text)])
+    with torch.inference_mode():
+        out = loaded.model.generate(ids, max_new_tokens=max_new_tokens, do_sample=False,
+                                    pad_token_id=loaded.tokenizer.eos_token_id)
+    return loaded.tokenizer.decode(out[0, ids.shape[1]:], skip_special_tokens=True).strip()
+
+
+def parse_answer(text: str, task: Task) -> str | None:
+    """The label whose answer word appears first in free text, or None if none does."""
+    import re
+
+    lowered = text.lower()
+    found = []
+    for label, word in task.answers.items():
+        for candidate in {word, label.replace("_", " "), label}:
+            match = re.search(rf"\b{re.escape(candidate.lower())}\b", lowered)
+            if match:
+                found.append((match.start(), -len(candidate), label))
+    return min(found)[2] if found else None
+
+
+def chat_prompt(loaded: LoadedModel, user: str, system: str | None = None) -> str:
+    """The chat template applied to one user turn, ready for the answer (for small demos)."""
+    messages = ([{"role": "system", "content": system}] if system else []) + [
+        {"role": "user", "content": user}]
+    return loaded.tokenizer.apply_chat_template(messages, tokenize=False,
+                                                add_generation_prompt=True)
 
 
 @dataclass(frozen=True)
@@ -46,8 +435,16 @@ class Prediction:
     scores: dict[str, float]
 
 
-def classify(loaded: LoadedModel, instruction: str, text: str, labels: Sequence[str]) -> Prediction:
-    """Zero-shot classification of ``text`` by scoring each label after the instruction."""
-    prompt = chat_prompt(loaded, f"{instruction}\n\nText: {text}")
-    scores = label_logprobs(loaded, prompt, labels)
-    return Prediction(max(scores, key=scores.__getitem__), scores)
+def classify(loaded: LoadedModel, instruction: str, text: str,
+             labels: Sequence[str]) -> Prediction:
+    """Zero-shot classification of one text by scoring each label after the instruction."""
+    prompt_ids = _ids(loaded, chat_prompt(loaded, f"{instruction}\n\nText: {text}"))
+    label_ids = [_ids(loaded, label) for label in labels]
+    scores = direct_scores(loaded, prompt_ids, label_ids)
+    return Prediction(labels[int(np.argmax(scores))], dict(zip(labels, map(float, scores),
+                                                               strict=True)))
+
+
+__all__ = ["TASKS", "TARGETS", "CachedScorer", "PromptRun", "Task", "build_messages",
+           "calibrate", "choose_demos", "classify", "direct_scores", "generate", "order_spread",
+           "parse_answer", "run", "split_prompt"]

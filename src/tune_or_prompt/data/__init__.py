@@ -67,7 +67,7 @@ def _check_row(name: str, lineno: int, row: dict[str, Any]) -> None:
         raise DataError(f"{where}: label must be one of {REVIEW_LABELS}, not {row.get('label')!r}")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _rows(name: str) -> tuple[dict[str, Any], ...]:
     if name not in ("tickets", "reviews"):
         raise KeyError(f"No dataset {name!r}: the course ships 'tickets' and 'reviews'.")
