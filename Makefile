@@ -21,12 +21,13 @@ export TOKENIZERS_PARALLELISM := false
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help install book book-clean test lint format sync browser clean
+.PHONY: help install book book-clean test lint format sync browser bench clean
 
 help:
 	@echo "make book   set up (.venv) and build the site into $(BUILD_DIR)/html"
 	@echo "make test   set up and run every test (builds the site from scratch)"
 	@echo "make lint   ruff;  make sync   regenerate the .ipynb twins of the .md notebooks"
+	@echo "make bench  measure lab run times, k-shot results and the KV-cache speed-up"
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-models.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,6 +68,10 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format src tests
+
+# Speed and accuracy targets: lab run times, k-shot results, KV-cache speed-up (a few minutes).
+bench: install
+	$(BIN)/python -m tune_or_prompt.bench
 
 sync: install
 	$(BIN)/python -m tune_or_prompt.notebooks sync

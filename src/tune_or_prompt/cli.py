@@ -42,6 +42,78 @@ def _models(args: argparse.Namespace) -> int:
     return 0
 
 
+TASK_TARGETS = {"tickets": ("intent", "urgent"), "reviews": ("sentiment",)}
+PREDICTION_FIELDS = {"intent": "prediction", "urgent": "prediction_urgent",
+                     "sentiment": "prediction"}
+
+
+def _gold(record: dict, target: str) -> str | None:
+    """The record's gold label for a target, if it has one ('label', 'intent' or 'urgent')."""
+    from .data import label_of
+
+    if target == "sentiment":
+        return record.get("label")
+    if target == "intent":
+        return record.get("intent", record.get("label"))
+    return label_of(record, "urgent") if isinstance(record.get("urgent"), bool) else None
+
+
+def _print_metrics(target: str, gold: list, predicted: list, labels: tuple) -> None:
+    from .metrics import classification_report
+
+    report = classification_report(gold, predicted, labels)
+    print(f"{target}: accuracy {report['accuracy']:.3f}  macro-F1 {report['macro_f1']:.3f}  "
+          f"(n={len(gold)})")
+    for label, row in report["per_class"].items():
+        print(f"  {label:22} precision {row['precision']:.2f}  recall {row['recall']:.2f}  "
+              f"support {row['support']}")
+
+
+def _records(args: argparse.Namespace) -> list[dict]:
+    from .data import load
+    from .jsonl import read_records
+
+    if args.input:
+        return read_records(args.input)
+    rows = load(args.task, "test")
+    return rows[: args.limit] if args.limit else rows
+
+
+def _prompt(args: argparse.Namespace) -> int:
+    from .jsonl import write_records
+    from .models import load_generative
+    from .prompting import run
+
+    records = _records(args)
+    llm = load_generative(args.model)
+    for target in TASK_TARGETS[args.task]:
+        result = run(llm, target, records, k=args.shots, strategy=args.strategy, seed=args.seed,
+                     style=args.style)
+        predictions = result.predictions(calibrated=args.calibrate)
+        for record, prediction in zip(records, predictions, strict=True):
+            record[PREDICTION_FIELDS[target]] = prediction
+        summary = result.summary()
+        print(f"{target}: {args.shots}-shot, {summary['prompt_tokens']:.0f} prompt tokens/query, "
+              f"median latency {1000 * summary['latency_median_s']:.0f} ms, "
+              f"{summary['cpu_s_per_1000']:.0f} CPU-s per 1,000 predictions")
+        gold = [_gold(r, target) for r in records]
+        if all(g is not None for g in gold):
+            _print_metrics(target, gold, predictions, result.labels)
+    if args.output:
+        write_records(args.output, records)
+        print(f"wrote {len(records)} records to {args.output}")
+    return 0
+
+
+def _add_io(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--task", choices=sorted(TASK_TARGETS), required=True)
+    parser.add_argument("--input", help="JSON Lines, one object with a 'text' field per line "
+                        "(default: the bundled test split)")
+    parser.add_argument("--output", help="write the records with their predictions here")
+    parser.add_argument("--limit", type=int, default=0,
+                        help="use only the first N test rows (without --input)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tune-or-prompt", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -52,6 +124,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=_quiz_check)
     models = sub.add_parser("models", help="list the course's models and whether they are installed")
     models.set_defaults(func=_models)
+    prompt = sub.add_parser("prompt", help="classify with a k-shot prompt to the generative model")
+    _add_io(prompt)
+    prompt.add_argument("--shots", type=int, default=4, help="demonstrations in the prompt (k)")
+    prompt.add_argument("--strategy", choices=["balanced", "random", "similar"],
+                        default="balanced")
+    prompt.add_argument("--style", choices=["plain", "chat"], default="plain")
+    prompt.add_argument("--calibrate", action="store_true", help="contextual calibration")
+    prompt.add_argument("--seed", type=int, default=0)
+    prompt.add_argument("--model", help="generative model name (see `tune-or-prompt models`)")
+    prompt.set_defaults(func=_prompt)
     return parser
 
 
@@ -60,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (FileNotFoundError, ValueError, RuntimeError) as error:
+    except (FileNotFoundError, ValueError, RuntimeError, KeyError) as error:
         print(f"tune-or-prompt: error: {error}", file=sys.stderr)
         return 2
 

@@ -374,6 +374,33 @@ def run(loaded: LoadedModel, task_name: str, rows: Sequence[dict[str, Any]], k: 
                      time.perf_counter() - wall0, task.labels)
 
 
+def evaluation_rows(task_name: str, n: int, seed: int = 0,
+                    split: str = "test") -> list[dict[str, Any]]:
+    """``n`` rows of a split to evaluate on: class-balanced for sentiment and intent; for
+    ``urgent`` a random sample that keeps the real share of urgent tickets (about 1 in 7),
+    because that imbalance is what makes accuracy misleading."""
+    task = TASKS[task_name]
+    rows = load(task.dataset, split)
+    if n >= len(rows):
+        return rows
+    if task_name == "urgent":
+        return random.Random(seed).sample(rows, n)
+    return balanced_sample(rows, task_name, n, seed)
+
+
+def sweep(loaded: LoadedModel, rows_by_task: dict[str, Sequence[dict[str, Any]]],
+          shots: Sequence[int] = (0, 1, 2, 4, 8), progress: bool = True,
+          **options: Any) -> list[PromptRun]:
+    """One run per task and k (same rows and seed for every k), with a tqdm progress bar."""
+    from tqdm.auto import tqdm
+
+    jobs = [(task, k) for task in rows_by_task for k in shots]
+    runs = []
+    for task, k in tqdm(jobs, desc="prompt runs", disable=not progress):
+        runs.append(run(loaded, task, rows_by_task[task], k=k, **options))
+    return runs
+
+
 def order_spread(loaded: LoadedModel, task_name: str, rows: Sequence[dict[str, Any]],
                  demos: Sequence[dict[str, Any]], orders: int = 4, seed: int = 0,
                  style: str = "plain") -> list[PromptRun]:

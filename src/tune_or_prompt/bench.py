@@ -1,0 +1,102 @@
+"""`make bench`: the numbers the course promises, measured on this machine.
+
+Prints the lab notebooks' run times (each executed top to bottom in a fresh kernel), the k-shot
+prompting results with the lab's default settings, and the speed-up of reusing the prompt's
+key/value cache over recomputing the whole prompt for every label and query.
+Speed and accuracy targets live here, not in timed tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+LABS = ["labs/01-few-shot-prompting.md"]
+TARGET_LAB_SECONDS = 90
+
+
+def time_notebook(path: Path, timeout: int = 900) -> float:
+    """Execute a MyST notebook top to bottom in a fresh kernel; wall seconds."""
+    import jupytext
+    from nbclient import NotebookClient
+
+    nb = jupytext.read(path)
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    return time.perf_counter() - start
+
+
+def kv_speedup(llm, task_name: str, k: int = 8, queries: int = 4, seed: int = 0) -> dict:
+    """Cached scoring vs a full forward pass per label and query, on the same few queries."""
+    from . import prompting as P
+
+    task = P.TASKS[task_name]
+    rows = P.evaluation_rows(task_name, queries, seed=seed)
+    parts = P.split_prompt(llm, task, P.choose_demos(task, k, "balanced", seed))
+    labels = P.label_token_ids(llm, task)
+    prefix = P._ids(llm, parts.prefix)
+    query_ids = [P._ids(llm, r["text"] + parts.suffix) for r in rows]
+    P.direct_scores(llm, prefix[:16], labels[:1])  # warm up
+    start = time.perf_counter()
+    naive = np.array([P.direct_scores(llm, prefix + q, labels) for q in query_ids])
+    naive_s = time.perf_counter() - start
+    start = time.perf_counter()
+    cached = P.CachedScorer(llm, prefix, labels).score(query_ids)
+    cached_s = time.perf_counter() - start
+    return {"task": task_name, "k": k, "queries": queries, "labels": len(labels),
+            "prompt_tokens": len(prefix) + float(np.mean([len(q) for q in query_ids])),
+            "naive_s": naive_s, "cached_s": cached_s, "speedup": naive_s / cached_s,
+            "max_abs_diff": float(np.abs(naive - cached).max())}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=24, help="test messages per task (lab: 24)")
+    parser.add_argument("--skip-labs", action="store_true")
+    args = parser.parse_args()
+
+    import pandas as pd
+    import torch
+
+    from . import prompting as P
+    from .models import load_generative
+
+    root = Path(__file__).resolve().parents[2]
+    print(f"machine: {platform.machine()}, {torch.get_num_threads()} torch threads, "
+          f"torch {torch.__version__}")
+    if not args.skip_labs:
+        print("\n== Lab run times (fresh kernel, top to bottom) ==")
+        for lab in LABS:
+            seconds = time_notebook(root / lab)
+            verdict = "OK" if seconds <= TARGET_LAB_SECONDS else "OVER"
+            print(f"{lab}: {seconds:.1f} s (target {TARGET_LAB_SECONDS} s: {verdict})")
+
+    llm = load_generative()
+    print("\n== KV-cache reuse vs recomputing the whole prompt (k = 8) ==")
+    for task in ("sentiment", "intent"):
+        r = kv_speedup(llm, task)
+        print(f"{task:9} {r['labels']} labels, {r['prompt_tokens']:.0f} tokens/query, "
+              f"{r['queries']} queries: naive {r['naive_s']:.2f} s, cached {r['cached_s']:.2f} s "
+              f"-> {r['speedup']:.1f}x (max score difference {r['max_abs_diff']:.1e})")
+
+    print(f"\n== k-shot prompting, {args.n} test messages per task (the lab's settings) ==")
+    rows = {name: P.evaluation_rows(name, args.n) for name in ("sentiment", "intent", "urgent")}
+    start = time.perf_counter()
+    runs = P.sweep(llm, rows, progress=False)
+    table = pd.DataFrame([r.summary() for r in runs])
+    table["urgent_recall"] = [r.report()["per_class"].get("urgent", {}).get("recall", np.nan)
+                              for r in runs]
+    cols = ["task", "k", "accuracy", "macro_f1", "accuracy_calibrated", "urgent_recall",
+            "prompt_tokens", "latency_median_s", "latency_p95_s", "cpu_s_per_1000"]
+    with pd.option_context("display.width", 200):
+        print(table[cols].round(3).to_string(index=False))
+    print(f"(sweep: {time.perf_counter() - start:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""The figures lessons and labs show (matplotlib; white background, readable in both themes)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+COLOURS = ["#1f5fad", "#c2410c", "#15803d", "#7e22ce", "#a16207"]
+MARKERS = ["o", "s", "^", "D", "v"]
+
+
+def _figure(ncols: int = 1, width: float = 5.0, height: float = 3.4):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, ncols, figsize=(width * ncols, height), squeeze=False,
+                             facecolor="white", layout="constrained")
+    for ax in axes[0]:
+        ax.set_facecolor("white")
+        ax.grid(True, alpha=0.3)
+        ax.spines[["top", "right"]].set_visible(False)
+    return fig, axes[0]
+
+
+def accuracy_vs_shots(rows: Sequence[dict[str, Any]], metric: str = "accuracy"):
+    """Left: accuracy (raw and calibrated) against k for each task. Right: prompt tokens and
+    median latency against k. ``rows`` are PromptRun.summary() dicts."""
+    fig, (ax, ax2) = _figure(2)
+    tasks = list(dict.fromkeys(r["task"] for r in rows))
+    twin = ax2.twinx()
+    for i, task in enumerate(tasks):
+        mine = sorted((r for r in rows if r["task"] == task), key=lambda r: r["k"])
+        ks = [r["k"] for r in mine]
+        colour, marker = COLOURS[i % len(COLOURS)], MARKERS[i % len(MARKERS)]
+        ax.plot(ks, [r[metric] for r in mine], marker=marker, color=colour, label=task)
+        ax.plot(ks, [r[f"{metric}_calibrated"] for r in mine], marker=marker, color=colour,
+                linestyle="--", alpha=0.6, label=f"{task}, calibrated")
+        ax2.plot(ks, [r["prompt_tokens"] for r in mine], marker=marker, color=colour, label=task)
+        twin.plot(ks, [1000 * r["latency_median_s"] for r in mine], marker=marker, color=colour,
+                  linestyle=":", alpha=0.7)
+    ax.set(xlabel="examples in the prompt (k)", ylabel=metric.replace("_", " "),
+           title="Quality vs shots", ylim=(0, 1.02))
+    ax.legend(fontsize=8, ncol=1)
+    ax2.set(xlabel="examples in the prompt (k)", ylabel="prompt tokens per query (solid)",
+            title="Prompt length and latency")
+    twin.set_ylabel("median latency, ms (dotted)")
+    ax2.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def spread(values: Sequence[float], label: str, reference: float | None = None):
+    """Accuracy of the same prompt under different example orders, as a strip of dots."""
+    fig, (ax,) = _figure(1, width=6, height=1.9)
+    ax.scatter(values, np.zeros(len(values)), s=70, color=COLOURS[0], zorder=3)
+    for v in values:
+        ax.annotate(f"{v:.2f}", (v, 0), textcoords="offset points", xytext=(0, 9), ha="center",
+                    fontsize=8)
+    if reference is not None:
+        ax.axvline(reference, color=COLOURS[1], linestyle="--", label="chance")
+        ax.legend(fontsize=8, loc="lower right")
+    ax.set(xlim=(0, 1), yticks=[], xlabel=label)
+    return fig
+
+
+def confusion(matrix: Sequence[Sequence[int]], labels: Sequence[str], title: str = ""):
+    """A confusion matrix: rows are true labels, columns predicted, counts written in."""
+    m = np.asarray(matrix)
+    size = 1.6 + 0.55 * len(labels)
+    fig, (ax,) = _figure(1, width=size + 1.2, height=size)
+    ax.grid(False)
+    ax.imshow(m, cmap="Blues")
+    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    ax.set(xlabel="predicted", ylabel="true", title=title)
+    threshold = m.max() / 2 if m.size else 0
+    for (i, j), value in np.ndenumerate(m):
+        ax.text(j, i, str(value), ha="center", va="center", fontsize=8,
+                color="white" if value > threshold else "black")
+    return fig
