@@ -44,7 +44,11 @@ def site() -> Path:
 
         reports = error_reports(BUILD)
         details = "\n".join(f"--- {name} ---\n{text}" for name, text in reports.items())
-        tail = "".join(log.read_text(errors="replace").splitlines(keepends=True)[-60:])
+        lines = log.read_text(errors="replace").splitlines(keepends=True)
+        # myst-nb prints the failing cell's traceback (nb_execution_show_tb) before Sphinx's own.
+        first = next((i for i, line in enumerate(lines) if "Traceback" in line
+                      or "CellExecutionError" in line or "WARNING" in line), len(lines) - 60)
+        tail = "".join(lines[max(first - 5, 0):first + 80] + ["...\n"] + lines[-15:])
         pytest.fail(f"The site build failed (exit {proc.returncode}).\n"
                     f"Notebook tracebacks:\n{details or '(none)'}\n--- end of {log} ---\n{tail}",
                     pytrace=False)

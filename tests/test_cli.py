@@ -70,3 +70,23 @@ def test_prompt_without_gold_prints_no_metrics(tmp_path):
     out = cli("prompt", "--task", "reviews", "--shots", "0", "--input", str(path))
     assert out.returncode == 0 and "accuracy" not in out.stdout
     assert "sentiment: 0-shot" in out.stdout
+
+
+def test_finetune_rejects_bad_input_before_training(tmp_path):
+    path = write(tmp_path / "in.jsonl", ['{"text": "fine"}', "{broken"])
+    out = cli("finetune", "--task", "tickets", "--input", str(path))
+    assert out.returncode == 2 and "line 2: not valid JSON" in out.stderr
+
+
+def test_finetune_reviews_end_to_end(tmp_path):
+    path = write(tmp_path / "in.jsonl", [
+        json.dumps({"text": "Wonderful, works perfectly, buying another.", "label": "positive"}),
+        json.dumps({"text": "Broke on day two and the seller ignored me.", "label": "negative"})])
+    out_path = tmp_path / "out.jsonl"
+    out = cli("finetune", "--task", "reviews", "--train-size", "32", "--epochs", "2", "--quiet",
+              "--input", str(path), "--output", str(out_path), "--save", str(tmp_path / "m"))
+    assert out.returncode == 0, out.stderr
+    records = [json.loads(line) for line in out_path.read_text().splitlines()]
+    assert all(r["prediction"] in ("positive", "negative") for r in records)
+    assert "sentiment: accuracy" in out.stdout
+    assert (tmp_path / "m" / "sentiment" / "tune_or_prompt.json").exists()

@@ -105,6 +105,37 @@ def _prompt(args: argparse.Namespace) -> int:
     return 0
 
 
+def _finetune(args: argparse.Namespace) -> int:
+    from . import finetuning as F
+    from .jsonl import write_records
+
+    records = _records(args)  # read first: bad input fails before any training
+    for target in TASK_TARGETS[args.task]:
+        result = F.finetune(target, train_size=args.train_size or None, epochs=args.epochs,
+                            seed=args.seed, method=args.method, progress=not args.quiet)
+        if target == "urgent" and args.min_recall:
+            from .data import load
+
+            F.tune_threshold(result, load("tickets", "validation"), args.min_recall)
+        last = result.history[-1]
+        print(f"{target}: trained on {result.train_size} examples, {args.epochs} epochs in "
+              f"{result.train_seconds:.1f} s (+{result.eval_seconds:.1f} s validation); "
+              f"validation accuracy {last['val_accuracy']:.3f}")
+        predictions = F.predict(result, [r["text"] for r in records])
+        for record, prediction in zip(records, predictions, strict=True):
+            record[PREDICTION_FIELDS[target]] = prediction
+        gold = [_gold(r, target) for r in records]
+        if all(g is not None for g in gold):
+            _print_metrics(target, gold, predictions, result.labels)
+        if args.save:
+            folder = F.save(result, f"{args.save}/{target}")
+            print(f"saved to {folder}")
+    if args.output:
+        write_records(args.output, records)
+        print(f"wrote {len(records)} records to {args.output}")
+    return 0
+
+
 def _add_io(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", choices=sorted(TASK_TARGETS), required=True)
     parser.add_argument("--input", help="JSON Lines, one object with a 'text' field per line "
@@ -134,6 +165,18 @@ def build_parser() -> argparse.ArgumentParser:
     prompt.add_argument("--seed", type=int, default=0)
     prompt.add_argument("--model", help="generative model name (see `tune-or-prompt models`)")
     prompt.set_defaults(func=_prompt)
+    finetune = sub.add_parser("finetune", help="fine-tune the encoder and classify")
+    _add_io(finetune)
+    finetune.add_argument("--train-size", type=int, default=200,
+                          help="class-balanced training examples (0 = the whole train split)")
+    finetune.add_argument("--epochs", type=int, default=4)
+    finetune.add_argument("--seed", type=int, default=0)
+    finetune.add_argument("--method", choices=["full", "lora"], default="full")
+    finetune.add_argument("--min-recall", type=float, default=0.0,
+                          help="tickets: tune the urgent threshold on validation to this recall")
+    finetune.add_argument("--save", help="save the fine-tuned model(s) in this folder")
+    finetune.add_argument("--quiet", action="store_true", help="no progress bar")
+    finetune.set_defaults(func=_finetune)
     return parser
 
 

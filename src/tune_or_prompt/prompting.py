@@ -302,6 +302,8 @@ class PromptRun:
         return [self.labels[int(i)] for i in scores.argmax(axis=1)]
 
     def report(self, calibrated: bool = False) -> dict[str, Any]:
+        if not self.gold:
+            raise ValueError("These rows carry no gold labels: there is nothing to score.")
         return classification_report(self.gold, self.predictions(calibrated), self.labels)
 
     @property
@@ -310,13 +312,15 @@ class PromptRun:
 
     def summary(self) -> dict[str, Any]:
         lat = latency_summary(self.latency)
-        raw, cal = self.report(), self.report(calibrated=True)
+        nan = {"accuracy": float("nan"), "macro_f1": float("nan")}
+        raw = self.report() if self.gold else nan
+        cal = self.report(calibrated=True) if self.gold else nan
         return {"task": self.task, "k": self.k, "strategy": self.strategy, "style": self.style,
-                "n": len(self.gold), "accuracy": raw["accuracy"], "macro_f1": raw["macro_f1"],
+                "n": len(self.latency), "accuracy": raw["accuracy"], "macro_f1": raw["macro_f1"],
                 "accuracy_calibrated": cal["accuracy"], "macro_f1_calibrated": cal["macro_f1"],
                 "prompt_tokens": float(np.mean(self.prompt_tokens)),
                 "latency_median_s": lat["median"], "latency_p95_s": lat["p95"],
-                "cpu_s_per_1000": 1000 * self.cpu_seconds / max(len(self.gold), 1)}
+                "cpu_s_per_1000": 1000 * self.cpu_seconds / max(len(self.latency), 1)}
 
 
 CONTENT_FREE = "N/A"
@@ -369,7 +373,9 @@ def run(loaded: LoadedModel, task_name: str, rows: Sequence[dict[str, Any]], k: 
             if progress:
                 progress(done)
         content_free[indices] = scorer.score([_ids(loaded, CONTENT_FREE + parts.suffix)])[0]
-    return PromptRun(task_name, k, strategy, style, [task.gold(r) for r in rows], scores,
+    field_name = TARGETS[task_name][1]
+    gold = [task.gold(r) for r in rows] if all(field_name in r for r in rows) else []
+    return PromptRun(task_name, k, strategy, style, gold, scores,
                      content_free, tokens, latency, time.process_time() - cpu0,
                      time.perf_counter() - wall0, task.labels)
 

@@ -1,0 +1,285 @@
+"""Fine-tuning the embedded encoder (all-MiniLM-L6-v2) for classification with the Hugging Face
+Trainer: class-balanced subsets, a per-epoch training trace, early stopping, class weights,
+LoRA, saving and reloading, and latency measured the same way as for prompting.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .data import TARGETS, balanced_sample, label_of, load
+from .metrics import classification_report, latency_summary
+from .models import load_encoder, quiet_transformers
+
+MAX_LENGTH = 64  # tokens; 90% of tickets are shorter, and longer ones state their point early
+
+
+@dataclass
+class FineTuneResult:
+    """A fine-tuned classifier with what it took to make it."""
+
+    target: str
+    labels: tuple[str, ...]
+    model: Any
+    tokenizer: Any
+    train_size: int
+    epochs: int
+    seed: int
+    method: str
+    history: list[dict[str, float]] = field(default_factory=list)  # one row per epoch
+    train_seconds: float = 0.0  # the training steps alone (per-epoch validation excluded)
+    eval_seconds: float = 0.0  # the per-epoch validation passes
+    trainable_parameters: int = 0
+    total_parameters: int = 0
+    threshold: float | None = None  # for binary targets: P(positive class) needed to say it
+
+    def best_epoch(self) -> dict[str, float]:
+        return min(self.history, key=lambda row: row["val_loss"]) if self.history else {}
+
+
+def _encode(tokenizer, texts: Sequence[str]):
+    return tokenizer(list(texts), truncation=True, max_length=MAX_LENGTH, padding=True,
+                     return_tensors="pt")
+
+
+def _dataset(tokenizer, rows: Sequence[dict[str, Any]], target: str, labels: Sequence[str]):
+    from datasets import Dataset
+
+    index = {label: i for i, label in enumerate(labels)}
+    data = Dataset.from_dict({"text": [r["text"] for r in rows],
+                              "label": [index[label_of(r, target)] for r in rows]})
+    return data.map(lambda b: tokenizer(b["text"], truncation=True, max_length=MAX_LENGTH),
+                    batched=True, remove_columns=["text"])
+
+
+def count_parameters(model) -> tuple[int, int]:
+    """(trainable, total) parameter counts."""
+    total = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return trainable, total
+
+
+def _lora(model, r: int):
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    config = LoraConfig(task_type=TaskType.SEQ_CLS, r=r, lora_alpha=2 * r, lora_dropout=0.05,
+                        target_modules=["query", "value"])
+    return get_peft_model(model, config)
+
+
+def finetune(target: str = "intent", train_size: int | None = 200, epochs: int = 4,
+             seed: int = 0, learning_rate: float = 3e-4, batch_size: int = 16,
+             method: str = "full", lora_r: int = 8, class_weights: bool = False,
+             early_stopping: int | None = None, train_rows: Sequence[dict] | None = None,
+             val_rows: Sequence[dict] | None = None, model_name: str | None = None,
+             progress: bool = True) -> FineTuneResult:
+    """Fine-tune the encoder on ``train_size`` class-balanced training examples (None: all).
+
+    Evaluates on the validation split after every epoch (the training trace). ``method`` is
+    ``"full"`` (every weight trains) or ``"lora"`` (small adapters on the attention, plus the
+    head). ``class_weights`` weighs the loss by inverse class frequency (for ``urgent``);
+    ``early_stopping=N`` stops after N epochs without a better validation loss and keeps the
+    best epoch.
+    """
+    import torch
+    from transformers import (
+        DataCollatorWithPadding,
+        EarlyStoppingCallback,
+        Trainer,
+        TrainingArguments,
+        set_seed,
+    )
+
+    dataset_name, _, labels = TARGETS[target]
+    pool = list(train_rows if train_rows is not None else load(dataset_name, "train"))
+    rows = pool if train_size is None or train_size >= len(pool) else balanced_sample(
+        pool, target, train_size, seed)
+    val = list(val_rows if val_rows is not None else load(dataset_name, "validation"))
+    set_seed(seed)
+    loaded = load_encoder(model_name, labels=list(labels))
+    model, tokenizer = loaded.model, loaded.tokenizer
+    if method == "lora":
+        model = _lora(model, lora_r)
+    elif method != "full":
+        raise ValueError(f"method must be 'full' or 'lora', not {method!r}")
+    trainable, total = count_parameters(model)
+
+    weights = None
+    if class_weights:
+        counts = np.bincount([labels.index(label_of(r, target)) for r in rows],
+                             minlength=len(labels)).astype(float)
+        weights = torch.tensor(counts.sum() / (len(labels) * np.maximum(counts, 1)),
+                               dtype=torch.float32)
+
+    class WeightedTrainer(Trainer):
+        def compute_loss(self, model, inputs, return_outputs=False, **kwargs):
+            gold = inputs.pop("labels")
+            outputs = model(**inputs)
+            loss = torch.nn.functional.cross_entropy(outputs.logits, gold, weight=weights)
+            return (loss, outputs) if return_outputs else loss
+
+    def accuracy(prediction) -> dict[str, float]:
+        return {"accuracy": float((prediction.predictions.argmax(-1)
+                                   == prediction.label_ids).mean())}
+
+    with tempfile.TemporaryDirectory() as out_dir, quiet_transformers():
+        args = TrainingArguments(
+            output_dir=out_dir, num_train_epochs=epochs, learning_rate=learning_rate,
+            per_device_train_batch_size=batch_size, per_device_eval_batch_size=64,
+            eval_strategy="epoch", logging_strategy="epoch",
+            save_strategy="epoch" if early_stopping else "no", save_total_limit=1,
+            load_best_model_at_end=bool(early_stopping), metric_for_best_model="eval_loss",
+            greater_is_better=False, seed=seed, data_seed=seed, report_to=[],
+            disable_tqdm=not progress, use_cpu=not torch.cuda.is_available(),
+            warmup_steps=0.1, weight_decay=0.01, save_only_model=True,
+            dataloader_num_workers=0, train_sampling_strategy="group_by_length")
+        trainer = WeightedTrainer(
+            model=model, args=args, train_dataset=_dataset(tokenizer, rows, target, labels),
+            eval_dataset=_dataset(tokenizer, val, target, labels),
+            data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=accuracy,
+            callbacks=[EarlyStoppingCallback(early_stopping)] if early_stopping else [])
+        if not progress:  # no per-epoch dict printouts either
+            from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+            trainer.remove_callback(PrinterCallback)
+            trainer.remove_callback(ProgressCallback)
+        start = time.perf_counter()
+        trainer.train()
+        seconds = time.perf_counter() - start
+        history = _history(trainer.state.log_history)
+        eval_seconds = sum(float(e.get("eval_runtime", 0)) for e in trainer.state.log_history)
+    model.eval()
+    result = FineTuneResult(target, tuple(labels), model, tokenizer, len(rows), epochs, seed,
+                            method, history, seconds - eval_seconds, eval_seconds, trainable,
+                            total)
+    if target == "urgent":
+        result.threshold = 0.5
+    return result
+
+
+def _history(log: list[dict[str, float]]) -> list[dict[str, float]]:
+    """One row per epoch: training loss, validation loss and accuracy."""
+    rows: dict[int, dict[str, float]] = {}
+    for entry in log:
+        epoch = round(entry.get("epoch", 0))
+        row = rows.setdefault(epoch, {"epoch": epoch})
+        if "loss" in entry:
+            row["train_loss"] = float(entry["loss"])
+        if "eval_loss" in entry:
+            row["val_loss"] = float(entry["eval_loss"])
+            row["val_accuracy"] = float(entry["eval_accuracy"])
+    return [rows[e] for e in sorted(rows) if "val_loss" in rows[e]]
+
+
+def probabilities(result: FineTuneResult, texts: Sequence[str], batch_size: int = 64):
+    """Class probabilities, shape (len(texts), len(labels))."""
+    import torch
+
+    out = []
+    with torch.inference_mode():
+        for start in range(0, len(texts), batch_size):
+            batch = _encode(result.tokenizer, texts[start:start + batch_size])
+            out.append(torch.softmax(result.model(**batch).logits.float(), dim=-1).numpy())
+    return np.concatenate(out) if out else np.zeros((0, len(result.labels)))
+
+
+def predict(result: FineTuneResult, texts: Sequence[str]) -> list[str]:
+    """Predicted labels; binary targets use the result's threshold on the second class."""
+    probs = probabilities(result, texts)
+    if result.threshold is not None and len(result.labels) == 2:
+        return [result.labels[int(p[1] >= result.threshold)] for p in probs]
+    return [result.labels[int(i)] for i in probs.argmax(axis=1)]
+
+
+def tune_threshold(result: FineTuneResult, rows: Sequence[dict[str, Any]],
+                   min_recall: float = 0.8) -> float:
+    """For a binary target: the highest threshold on P(second class) that still reaches
+    ``min_recall`` on ``rows`` (use validation data, never the test set). Sets and returns it."""
+    probs = probabilities(result, [r["text"] for r in rows])[:, 1]
+    positive = np.array([label_of(r, result.target) == result.labels[1] for r in rows])
+    best = 0.5
+    for threshold in sorted(set(np.round(probs, 4)), reverse=True):
+        if (probs[positive] >= threshold).mean() >= min_recall:
+            best = float(threshold)
+            break
+    result.threshold = best
+    return best
+
+
+def evaluate(result: FineTuneResult, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Quality on ``rows`` (classification_report) for the result's target."""
+    gold = [label_of(r, result.target) for r in rows]
+    return classification_report(gold, predict(result, [r["text"] for r in rows]),
+                                 result.labels)
+
+
+def measure_latency(result: FineTuneResult, texts: Sequence[str]) -> dict[str, float]:
+    """One prediction at a time (as a service answers requests): latency median/p95 and
+    CPU-seconds per 1,000 predictions."""
+    import torch
+
+    times = []
+    cpu0 = time.process_time()
+    with torch.inference_mode():
+        for text in texts:
+            start = time.perf_counter()
+            result.model(**_encode(result.tokenizer, [text]))
+            times.append(time.perf_counter() - start)
+    cpu = time.process_time() - cpu0
+    summary = latency_summary(times)
+    return {"latency_median_s": summary["median"], "latency_p95_s": summary["p95"],
+            "cpu_s_per_1000": 1000 * cpu / max(len(texts), 1)}
+
+
+def save(result: FineTuneResult, folder: str | Path) -> Path:
+    """Save model (or LoRA adapter), tokenizer and the training record to ``folder``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    result.model.save_pretrained(folder)
+    result.tokenizer.save_pretrained(folder)
+    record = {"target": result.target, "labels": list(result.labels), "method": result.method,
+              "train_size": result.train_size, "epochs": result.epochs, "seed": result.seed,
+              "threshold": result.threshold, "history": result.history,
+              "train_seconds": result.train_seconds, "eval_seconds": result.eval_seconds,
+              "trainable_parameters": result.trainable_parameters,
+              "total_parameters": result.total_parameters}
+    (folder / "tune_or_prompt.json").write_text(json.dumps(record, indent=2))
+    return folder
+
+
+def load_finetuned(folder: str | Path) -> FineTuneResult:
+    """Reload what `save` wrote (full models and LoRA adapters alike)."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    folder = Path(folder)
+    record = json.loads((folder / "tune_or_prompt.json").read_text())
+    with quiet_transformers():
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        if record["method"] == "lora":
+            from peft import PeftConfig, PeftModel
+
+            base_path = PeftConfig.from_pretrained(folder).base_model_name_or_path
+            base = AutoModelForSequenceClassification.from_pretrained(
+                base_path, num_labels=len(record["labels"]))
+            model = PeftModel.from_pretrained(base, folder)
+        else:
+            model = AutoModelForSequenceClassification.from_pretrained(folder)
+    model.eval()
+    trainable, total = record["trainable_parameters"], record["total_parameters"]
+    return FineTuneResult(record["target"], tuple(record["labels"]), model, tokenizer,
+                          record["train_size"], record["epochs"], record["seed"],
+                          record["method"], record["history"], record["train_seconds"],
+                          record["eval_seconds"], trainable, total, record["threshold"])
+
+
+def folder_size(folder: str | Path) -> int:
+    """Bytes of all files in a folder (what a saved model costs on disk)."""
+    return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
