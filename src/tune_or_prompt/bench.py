@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-LABS = ["labs/01-few-shot-prompting.md"]
+LABS = ["labs/01-few-shot-prompting.md", "labs/02-fine-tuning.md"]
 TARGET_LAB_SECONDS = 90
 
 

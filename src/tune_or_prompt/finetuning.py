@@ -283,3 +283,36 @@ def load_finetuned(folder: str | Path) -> FineTuneResult:
 def folder_size(folder: str | Path) -> int:
     """Bytes of all files in a folder (what a saved model costs on disk)."""
     return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
+
+
+def head_only_curve(target: str, sizes: Sequence[int], seeds: Sequence[int] = (0, 1, 2),
+                    test_rows: Sequence[dict[str, Any]] | None = None,
+                    model_name: str | None = None) -> list[dict[str, float]]:
+    """Learning curve of the cheapest fine-tune: the encoder frozen, only a linear classifier
+    trained on its sentence embeddings (logistic regression). Embeddings are computed once, so
+    every size and seed takes milliseconds. Rows: size, seed, accuracy, macro_f1."""
+    from sklearn.linear_model import LogisticRegression
+
+    from .encoders import embed
+
+    dataset_name, _, labels = TARGETS[target]
+    train = load(dataset_name, "train")
+    test = list(test_rows if test_rows is not None else load(dataset_name, "test"))
+    encoder = load_encoder(model_name)
+    train_vecs = embed(encoder, [r["text"] for r in train]).numpy()
+    test_vecs = embed(encoder, [r["text"] for r in test]).numpy()
+    index = {id(r): i for i, r in enumerate(train)}
+    gold = [label_of(r, target) for r in test]
+    rows = []
+    for size in sizes:
+        for seed in seeds:
+            subset = balanced_sample(train, target, size, seed)
+            y = [label_of(r, target) for r in subset]
+            if len(set(y)) < 2:
+                continue
+            clf = LogisticRegression(max_iter=2000, C=10.0)
+            clf.fit(train_vecs[[index[id(r)] for r in subset]], y)
+            report = classification_report(gold, list(clf.predict(test_vecs)), labels)
+            rows.append({"size": len(subset), "seed": seed, "accuracy": report["accuracy"],
+                         "macro_f1": report["macro_f1"]})
+    return rows

@@ -78,3 +78,42 @@ def confusion(matrix: Sequence[Sequence[int]], labels: Sequence[str], title: str
         ax.text(j, i, str(value), ha="center", va="center", fontsize=8,
                 color="white" if value > threshold else "black")
     return fig
+
+
+def training_trace(history: Sequence[dict[str, float]], title: str = ""):
+    """Loss (train and validation) and validation accuracy per epoch."""
+    fig, (ax, ax2) = _figure(2, width=4.6)
+    epochs = [row["epoch"] for row in history]
+    ax.plot(epochs, [row["train_loss"] for row in history], marker="o", color=COLOURS[0],
+            label="training loss")
+    ax.plot(epochs, [row["val_loss"] for row in history], marker="s", color=COLOURS[1],
+            linestyle="--", label="validation loss")
+    ax.set(xlabel="epoch", ylabel="loss (lower is better)", title=title or "Loss")
+    ax.legend(fontsize=8)
+    ax2.plot(epochs, [row["val_accuracy"] for row in history], marker="^", color=COLOURS[2])
+    ax2.set(xlabel="epoch", ylabel="validation accuracy", title="Accuracy", ylim=(0, 1.02))
+    for ax_ in (ax, ax2):
+        ax_.set_xticks(epochs)
+    return fig
+
+
+def learning_curve(rows: Sequence[dict[str, float]], label: str, metric: str = "accuracy",
+                   extra: dict[str, Sequence[dict[str, float]]] | None = None):
+    """Mean accuracy against labelled examples (log scale), with the min-max spread over seeds.
+    ``extra`` adds more series by name (e.g. full fine-tuning points, few-shot prompting)."""
+    fig, (ax,) = _figure(1, width=6.4, height=3.8)
+    series = {label: rows, **(extra or {})}
+    for i, (name, data) in enumerate(series.items()):
+        sizes = sorted({r["size"] for r in data})
+        values = [[r[metric] for r in data if r["size"] == s] for s in sizes]
+        mean = [float(np.mean(v)) for v in values]
+        colour = COLOURS[i % len(COLOURS)]
+        ax.plot(sizes, mean, marker=MARKERS[i % len(MARKERS)], color=colour, label=name)
+        if any(len(v) > 1 for v in values):
+            ax.fill_between(sizes, [min(v) for v in values], [max(v) for v in values],
+                            color=colour, alpha=0.15)
+    ax.set_xscale("log", base=2)
+    ax.set(xlabel="labelled examples (log scale)", ylabel=metric.replace("_", " "),
+           ylim=(0, 1.02), title="Learning curve")
+    ax.legend(fontsize=8)
+    return fig
