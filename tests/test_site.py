@@ -27,6 +27,10 @@ def test_notebook_executed(site, page_name):
     html = (site / f"{page_name}.html").read_text()
     assert "cell_output" in html, f"{page_name} shows no outputs: was it executed?"
     assert "Traceback" not in html
+    source = (ROOT / f"{page_name}.md").read_text()
+    figures = source.count("plots.")
+    images = html.count('src="../_images/')  # figures made by the notebook, not theme logos
+    assert images >= figures, f"{page_name}: {figures} figure calls but {images} images with alt text"
 
 
 def _check(question):
