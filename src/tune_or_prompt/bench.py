@@ -54,10 +54,36 @@ def kv_speedup(llm, task_name: str, k: int = 8, queries: int = 4, seed: int = 0)
             "max_abs_diff": float(np.abs(naive - cached).max())}
 
 
+def finetuning_targets(train_size: int = 200, seed: int = 0) -> None:
+    """The fine-tuning targets: at most 200 tickets, intent accuracy >= 0.85 and urgent recall
+    >= 0.8 on the test split, training under 30 s."""
+    from . import finetuning as F
+    from .data import load
+
+    test = load("tickets", "test")
+    print(f"\n== Fine-tuning all-MiniLM-L6-v2 on {train_size} tickets (seed {seed}) ==")
+    for target in ("intent", "urgent"):
+        result = F.finetune(target, train_size=train_size, seed=seed, progress=False)
+        report = F.evaluate(result, test)
+        line = (f"{target:6}: {result.train_size} tickets x {result.epochs} epochs, training "
+                f"{result.train_seconds:.1f} s (+{result.eval_seconds:.1f} s validation; "
+                f"target < 30 s), test accuracy {report['accuracy']:.3f}, "
+                f"macro-F1 {report['macro_f1']:.3f}")
+        if target == "urgent":
+            urgent = report["per_class"]["urgent"]
+            line += (f", urgent recall {urgent['recall']:.2f} (target >= 0.8), "
+                     f"precision {urgent['precision']:.2f}")
+        latency = F.measure_latency(result, [r["text"] for r in test[:50]])
+        print(line + f"; latency median {1000 * latency['latency_median_s']:.0f} ms, "
+              f"{latency['cpu_s_per_1000']:.0f} CPU-s per 1,000")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=24, help="test messages per task (lab: 24)")
     parser.add_argument("--skip-labs", action="store_true")
+    parser.add_argument("--only", choices=["labs", "prompting", "finetuning"],
+                        help="run one section only")
     args = parser.parse_args()
 
     import pandas as pd
@@ -69,13 +95,20 @@ def main() -> None:
     root = Path(__file__).resolve().parents[2]
     print(f"machine: {platform.machine()}, {torch.get_num_threads()} torch threads, "
           f"torch {torch.__version__}")
-    if not args.skip_labs:
+    sections = {args.only} if args.only else {"labs", "prompting", "finetuning"}
+    if args.skip_labs:
+        sections.discard("labs")
+    if "finetuning" in sections:
+        finetuning_targets()
+    if "labs" in sections:
         print("\n== Lab run times (fresh kernel, top to bottom) ==")
         for lab in LABS:
             seconds = time_notebook(root / lab)
             verdict = "OK" if seconds <= TARGET_LAB_SECONDS else "OVER"
             print(f"{lab}: {seconds:.1f} s (target {TARGET_LAB_SECONDS} s: {verdict})")
 
+    if "prompting" not in sections:
+        return
     llm = load_generative()
     print("\n== KV-cache reuse vs recomputing the whole prompt (k = 8) ==")
     for task in ("sentiment", "intent"):
