@@ -15,8 +15,6 @@ Source = Literal["embedded", "hub"]
 
 MODELS_ENV = "TUNE_OR_PROMPT_MODELS"
 CACHE_ENV = "TUNE_OR_PROMPT_CACHE"
-GENERATIVE_ENV = "TUNE_OR_PROMPT_GENERATIVE"
-ENCODER_ENV = "TUNE_OR_PROMPT_ENCODER"
 
 
 def model_source(source: str | None = None) -> Source:
