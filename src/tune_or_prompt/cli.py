@@ -69,6 +69,15 @@ def _print_metrics(target: str, gold: list, predicted: list, labels: tuple) -> N
               f"support {row['support']}")
 
 
+def _attach(records: list[dict], target: str, predictions: list[str], labels: tuple) -> None:
+    """Add each prediction to its record; print metrics when every record has a gold label."""
+    for record, prediction in zip(records, predictions, strict=True):
+        record[PREDICTION_FIELDS[target]] = prediction
+    gold = [_gold(r, target) for r in records]
+    if all(g is not None for g in gold):
+        _print_metrics(target, gold, predictions, labels)
+
+
 def _records(args: argparse.Namespace) -> list[dict]:
     from .data import load
     from .jsonl import read_records
@@ -89,16 +98,11 @@ def _prompt(args: argparse.Namespace) -> int:
     for target in TASK_TARGETS[args.task]:
         result = run(llm, target, records, k=args.shots, strategy=args.strategy, seed=args.seed,
                      style=args.style)
-        predictions = result.predictions(calibrated=args.calibrate)
-        for record, prediction in zip(records, predictions, strict=True):
-            record[PREDICTION_FIELDS[target]] = prediction
         summary = result.summary()
         print(f"{target}: {args.shots}-shot, {summary['prompt_tokens']:.0f} prompt tokens/query, "
               f"median latency {1000 * summary['latency_median_s']:.0f} ms, "
               f"{summary['cpu_s_per_1000']:.0f} CPU-s per 1,000 predictions")
-        gold = [_gold(r, target) for r in records]
-        if all(g is not None for g in gold):
-            _print_metrics(target, gold, predictions, result.labels)
+        _attach(records, target, result.predictions(calibrated=args.calibrate), result.labels)
     if args.output:
         write_records(args.output, records)
         print(f"wrote {len(records)} records to {args.output}")
@@ -121,12 +125,7 @@ def _finetune(args: argparse.Namespace) -> int:
         print(f"{target}: trained on {result.train_size} examples, {args.epochs} epochs in "
               f"{result.train_seconds:.1f} s (+{result.eval_seconds:.1f} s validation); "
               f"validation accuracy {last['val_accuracy']:.3f}")
-        predictions = F.predict(result, [r["text"] for r in records])
-        for record, prediction in zip(records, predictions, strict=True):
-            record[PREDICTION_FIELDS[target]] = prediction
-        gold = [_gold(r, target) for r in records]
-        if all(g is not None for g in gold):
-            _print_metrics(target, gold, predictions, result.labels)
+        _attach(records, target, F.predict(result, [r["text"] for r in records]), result.labels)
         if args.save:
             folder = F.save(result, f"{args.save}/{target}")
             print(f"saved to {folder}")

@@ -93,11 +93,15 @@ def build_messages(task: Task, demos: Sequence[dict[str, Any]], query: str,
     return messages
 
 
-def render(loaded: LoadedModel, messages: list[dict[str, str]]) -> str:
-    """The model's chat template applied, ending where the assistant's answer starts."""
-    text = loaded.tokenizer.apply_chat_template(messages, tokenize=False,
+def chat_text(loaded: LoadedModel, messages: list[dict[str, str]]) -> str:
+    """The model's chat template applied, ending where the assistant's turn starts."""
+    return loaded.tokenizer.apply_chat_template(messages, tokenize=False,
                                                 add_generation_prompt=True)
-    return text + ANSWER_PREFIX
+
+
+def render(loaded: LoadedModel, messages: list[dict[str, str]]) -> str:
+    """The chat text of a classification prompt, ending with the answer prefix."""
+    return chat_text(loaded, messages) + ANSWER_PREFIX
 
 
 @dataclass(frozen=True)
@@ -431,9 +435,7 @@ def generate(loaded: LoadedModel, messages: list[dict[str, str]], max_new_tokens
     """Greedy free-text answer to chat messages (what a chat user would see)."""
     import torch
 
-    text = loaded.tokenizer.apply_chat_template(messages, tokenize=False,
-                                                add_generation_prompt=True)
-    ids = torch.tensor([_ids(loaded, text)])
+    ids = torch.tensor([_ids(loaded, chat_text(loaded, messages))])
     with torch.inference_mode():
         out = loaded.model.generate(ids, max_new_tokens=max_new_tokens, do_sample=False,
                                     pad_token_id=loaded.tokenizer.eos_token_id)
@@ -458,8 +460,7 @@ def chat_prompt(loaded: LoadedModel, user: str, system: str | None = None) -> st
     """The chat template applied to one user turn, ready for the answer (for small demos)."""
     messages = ([{"role": "system", "content": system}] if system else []) + [
         {"role": "user", "content": user}]
-    return loaded.tokenizer.apply_chat_template(messages, tokenize=False,
-                                                add_generation_prompt=True)
+    return chat_text(loaded, messages)
 
 
 @dataclass(frozen=True)
