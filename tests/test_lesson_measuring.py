@@ -1,0 +1,55 @@
+"""Lesson 4's helpers: counts become labels faithfully, intervals and baselines are right."""
+
+from __future__ import annotations
+
+import pytest
+
+from tune_or_prompt.data import load
+from tune_or_prompt.lessons import measuring as M
+from tune_or_prompt.metrics import classification_report
+
+
+def test_from_matrix_reproduces_the_matrix_and_the_seed_example():
+    labels = ["yes", "no"]
+    gold, predicted = M.from_matrix([[80, 20], [15, 85]], labels)
+    report = classification_report(gold, predicted, labels)
+    assert report["confusion"] == [[80, 20], [15, 85]]
+    assert report["accuracy"] == pytest.approx(0.825)
+    assert report["per_class"]["yes"]["precision"] == pytest.approx(80 / 95)
+    assert report["per_class"]["yes"]["recall"] == pytest.approx(0.8)
+
+
+def test_worked_metrics_agree_with_scikit_learn():
+    for counts in [(80, 20, 15, 85), (6, 44, 6, 2444), (39, 3, 28, 213)]:
+        for row in M.worked_metrics(*counts):
+            assert row["by hand"] == pytest.approx(row["scikit-learn"]), row["metric"]
+
+
+def test_the_paradox_example_has_exactly_the_stated_numbers():
+    labels = ["urgent", "not urgent"]
+    card = M.scorecard(classification_report(*M.from_matrix([[6, 44], [6, 2444]], labels),
+                                             labels), "urgent")
+    assert card["accuracy"] == pytest.approx(0.98)
+    assert card["recall (urgent)"] == pytest.approx(0.12)
+    assert M.best_accuracy_at_recall(0.02, 0.12) >= 0.98 > M.best_accuracy_at_recall(0.148, 0.12)
+
+
+def test_wilson_and_bootstrap_intervals():
+    low, high = M.wilson_interval(255, 283)
+    assert low < 255 / 283 < high
+    assert (low, high) == pytest.approx((0.8607, 0.9307), abs=1e-3)
+    b_low, b_high = M.bootstrap_interval([True] * 255 + [False] * 28, resamples=2000)
+    assert abs(b_low - low) < 0.02 and abs(b_high - high) < 0.02
+    # more test items, narrower interval
+    assert M.wilson_interval(900, 1000)[1] - M.wilson_interval(900, 1000)[0] < high - low
+    assert M.wilson_interval(0, 5)[0] == 0.0
+
+
+def test_baselines_on_the_test_split():
+    test = load("tickets", "test")
+    rows = {r["rule"]: r for r in M.baselines(test, "urgent", positive="urgent")}
+    never = rows["always 'not urgent'"]
+    urgent_share = sum(r["urgent"] for r in test) / len(test)
+    assert never["accuracy"] == pytest.approx(1 - urgent_share)
+    assert never["recall of 'urgent'"] == 0.0
+    assert rows["uniform random guess"]["accuracy"] == pytest.approx(0.5)
