@@ -57,3 +57,17 @@ def test_quiz_page_grades_wrong_then_right(page, site_url):
     assert page.errors == []
     assert page.outside_requests == []
     assert index >= 0
+
+
+def test_no_page_loads_scripts_or_styles_from_the_internet(site):
+    """Offline first: the built site works with no network (MathJax from a CDN crept in once)."""
+    import re
+
+    outside = re.compile(r'<(?:script|link)\b[^>]*(?:src|href)="(?:https?:)?//[^"]+"[^>]*>')
+    offenders = {}
+    for path in site.rglob("*.html"):
+        found = [m for m in outside.findall(path.read_text(encoding="utf-8"))
+                 if "rel=\"canonical\"" not in m and "rel=\"preconnect\"" not in m]
+        if found:
+            offenders[str(path.relative_to(site))] = found[:2]
+    assert not offenders, offenders

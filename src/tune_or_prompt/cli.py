@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -135,6 +136,42 @@ def _finetune(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from . import compare as C
+    from .metrics import Prices
+
+    if min(args.n_test, args.n_validation, args.train_size) < 2 or args.epochs < 1:
+        raise ValueError("--n-test, --n-validation and --train-size must be at least 2, "
+                         "--epochs at least 1")
+    if args.queries_per_day <= 0:
+        raise ValueError("--queries-per-day must be > 0")
+    for name in ("usd_per_cpu_hour", "usd_per_million_tokens", "usd_per_label"):
+        value = getattr(args, name)
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"--{name.replace('_', '-')} must be a finite number >= 0, "
+                             f"not {value!r}")
+    prices = Prices(usd_per_cpu_hour=args.usd_per_cpu_hour,
+                    usd_per_million_input_tokens=args.usd_per_million_tokens,
+                    usd_per_label=args.usd_per_label)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} exists and is not a folder")
+    shots = None
+    if args.shots is not None:
+        shots = {target: args.shots for target in C.TASK_SETS[args.task]}
+    settings = C.Settings(n_test=args.n_test, n_validation=args.n_validation, shots=shots,
+                          train_size=args.train_size, epochs=args.epochs, seed=args.seed)
+    result = C.run_task(args.task, settings, curve=not args.no_curve)
+    sides, curve = result["sides"], result["curve"]
+    for target, choice in result["choices"].items():
+        how = "fixed by --shots" if shots else f"validation macro-F1 {choice.validation_macro_f1:.3f}"
+        print(f"prompt for {target}: k={choice.k}, calibrated={choice.calibrated} ({how})")
+    print(C.table(sides, prices).round(3).T.to_string())
+    for path in C.write_report(args.task, sides, curve, out, prices, args.queries_per_day):
+        print(f"wrote {path}")
+    return 0
+
+
 def _add_io(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", choices=sorted(TASK_TARGETS), required=True)
     parser.add_argument("--input", help="JSON Lines, one object with a 'text' field per line "
@@ -176,6 +213,25 @@ def build_parser() -> argparse.ArgumentParser:
     finetune.add_argument("--save", help="save the fine-tuned model(s) in this folder")
     finetune.add_argument("--quiet", action="store_true", help="no progress bar")
     finetune.set_defaults(func=_finetune)
+    compare = sub.add_parser("compare", help="prompting vs fine-tuning on the same test rows: "
+                             "table (CSV, Markdown) and figures (PNG)")
+    compare.add_argument("--task", choices=sorted(TASK_TARGETS), required=True)
+    compare.add_argument("--out", default="compare-out", help="folder for the table and figures")
+    compare.add_argument("--n-test", type=int, default=96, help="test rows both approaches answer")
+    compare.add_argument("--shots", type=int, help="fix the demonstrations per prompt (default: "
+                         "choose k and calibration on validation rows)")
+    compare.add_argument("--n-validation", type=int, default=48,
+                         help="validation rows for choosing the prompt and the crossover curve")
+    compare.add_argument("--train-size", type=int, default=200)
+    compare.add_argument("--epochs", type=int, default=4)
+    compare.add_argument("--seed", type=int, default=0)
+    compare.add_argument("--no-curve", action="store_true", help="skip the crossover curve")
+    compare.add_argument("--queries-per-day", type=float, default=1000)
+    compare.add_argument("--usd-per-cpu-hour", type=float, default=0.045)
+    compare.add_argument("--usd-per-million-tokens", type=float, default=0.15,
+                         help="a hosted model's input-token price")
+    compare.add_argument("--usd-per-label", type=float, default=0.25)
+    compare.set_defaults(func=_compare)
     return parser
 
 

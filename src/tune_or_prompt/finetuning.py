@@ -40,6 +40,8 @@ class FineTuneResult:
     trainable_parameters: int = 0
     total_parameters: int = 0
     threshold: float | None = None  # for binary targets: P(positive class) needed to say it
+    train_cpu_seconds: float = 0.0  # process CPU time of training (all cores), validation included
+    train_ids: list[str] = field(default_factory=list)  # the labelled examples it learned from
 
     def best_epoch(self) -> dict[str, float]:
         return min(self.history, key=lambda row: row["val_loss"]) if self.history else {}
@@ -67,7 +69,7 @@ def count_parameters(model) -> tuple[int, int]:
     return trainable, total
 
 
-def _lora(model, r: int):
+def lora_model(model, r: int):
     from peft import LoraConfig, TaskType, get_peft_model
 
     config = LoraConfig(task_type=TaskType.SEQ_CLS, r=r, lora_alpha=2 * r, lora_dropout=0.05,
@@ -107,7 +109,7 @@ def finetune(target: str = "intent", train_size: int | None = 200, epochs: int =
     loaded = load_encoder(model_name, labels=list(labels))
     model, tokenizer = loaded.model, loaded.tokenizer
     if method == "lora":
-        model = _lora(model, lora_r)
+        model = lora_model(model, lora_r)
     elif method != "full":
         raise ValueError(f"method must be 'full' or 'lora', not {method!r}")
     trainable, total = count_parameters(model)
@@ -151,15 +153,17 @@ def finetune(target: str = "intent", train_size: int | None = 200, epochs: int =
 
             trainer.remove_callback(PrinterCallback)
             trainer.remove_callback(ProgressCallback)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         trainer.train()
         seconds = time.perf_counter() - start
+        cpu_seconds = time.process_time() - cpu_start
         history = _history(trainer.state.log_history)
         eval_seconds = sum(float(e.get("eval_runtime", 0)) for e in trainer.state.log_history)
     model.eval()
     result = FineTuneResult(target, tuple(labels), model, tokenizer, len(rows), epochs, seed,
                             method, history, seconds - eval_seconds, eval_seconds, trainable,
-                            total)
+                            total, train_cpu_seconds=cpu_seconds,
+                            train_ids=[str(r["id"]) for r in rows])
     if target == "urgent":
         result.threshold = 0.5
     return result
@@ -250,7 +254,8 @@ def save(result: FineTuneResult, folder: str | Path) -> Path:
               "threshold": result.threshold, "history": result.history,
               "train_seconds": result.train_seconds, "eval_seconds": result.eval_seconds,
               "trainable_parameters": result.trainable_parameters,
-              "total_parameters": result.total_parameters}
+              "total_parameters": result.total_parameters,
+              "train_cpu_seconds": result.train_cpu_seconds, "train_ids": result.train_ids}
     (folder / "tune_or_prompt.json").write_text(json.dumps(record, indent=2))
     return folder
 
@@ -277,7 +282,8 @@ def load_finetuned(folder: str | Path) -> FineTuneResult:
     return FineTuneResult(record["target"], tuple(record["labels"]), model, tokenizer,
                           record["train_size"], record["epochs"], record["seed"],
                           record["method"], record["history"], record["train_seconds"],
-                          record["eval_seconds"], trainable, total, record["threshold"])
+                          record["eval_seconds"], trainable, total, record["threshold"],
+                          record.get("train_cpu_seconds", 0.0), record.get("train_ids", []))
 
 
 def folder_size(folder: str | Path) -> int:

@@ -295,16 +295,20 @@ def _load_generative(name: str, source: Source) -> LoadedModel:
     return LoadedModel(spec, source, location, tokenizer, model)
 
 
-def load_generative(name: str | None = None, source: str | None = None) -> LoadedModel:
+def load_generative(name: str | None = None, source: str | None = None,
+                    fresh: bool = False) -> LoadedModel:
     """Load a generative (causal) model for prompting; cached per process, in eval mode.
 
     ``name`` is a short name from the registry (default: the embedded SmolLM2-135M-Instruct);
     ``source`` is ``"embedded"`` or ``"hub"`` (default: the ``TUNE_OR_PROMPT_MODELS`` setting).
+    ``fresh=True`` returns a new, uncached copy (to train without touching the shared one).
     """
     src = model_source(source)
     spec = get_spec(name, "generative")
     if src == "embedded":
         embedded_dir(spec)  # a clear error before anything heavy is imported
+    if fresh:
+        return _load_generative.__wrapped__(spec.name, src)
     return _load_generative(spec.name, src)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-NOTEBOOK_DIRS = ("lessons", "labs", "quizzes")
+NOTEBOOK_DIRS = ("book", "lessons", "labs", "quizzes")
 SETUP_MARKER = "# Colab set-up"
 SETUP_TAGS = ["remove-cell"]
 

@@ -117,3 +117,71 @@ def learning_curve(rows: Sequence[dict[str, float]], label: str, metric: str = "
            ylim=(0, 1.02), title="Learning curve")
     ax.legend(fontsize=8)
     return fig
+
+
+def crossover(curves: dict[str, Sequence[dict[str, Any]]] | Sequence[dict[str, Any]],
+              metric: str = "accuracy", title: str = ""):
+    """Accuracy against labelled examples: prompting (k demonstrations) beside fine-tuning
+    (mean and min-max over seeds), one panel per task. ``curves`` maps a task to
+    `tune_or_prompt.compare.crossover` rows (or is one list of rows). Zero examples (a zero-shot
+    prompt) is drawn at the left edge of the log axis."""
+    if not isinstance(curves, dict):
+        curves = {title or "task": curves}
+    fig, axes = _figure(len(curves), width=4.8, height=3.6)
+    for ax, (task, rows) in zip(axes, curves.items(), strict=True):
+        approaches = list(dict.fromkeys(r["approach"] for r in rows))
+        ticks: set[int] = set()
+        for i, approach in enumerate(approaches):
+            sizes = sorted({r["labelled"] for r in rows if r["approach"] == approach})
+            values = [[r[metric] for r in rows if r["approach"] == approach
+                       and r["labelled"] == s] for s in sizes]
+            xs = [max(s, 0.5) for s in sizes]
+            ticks.update(sizes)
+            colour = COLOURS[i % len(COLOURS)]
+            ax.plot(xs, [float(np.mean(v)) for v in values], marker=MARKERS[i % len(MARKERS)],
+                    color=colour, label=approach, linestyle="-" if i else "--")
+            if any(len(v) > 1 for v in values):
+                ax.fill_between(xs, [min(v) for v in values], [max(v) for v in values],
+                                color=colour, alpha=0.15)
+        ax.set_xscale("log", base=2)
+        shown = sorted(ticks)
+        ax.set_xticks([max(s, 0.5) for s in shown], [str(s) for s in shown], fontsize=8)
+        ax.minorticks_off()
+        ax.set(xlabel="labelled examples (log scale)", ylabel=metric.replace("_", " "),
+               ylim=(0, 1.02), title=task)
+        ax.legend(fontsize=8, loc="lower right")
+    return fig
+
+
+def break_even(models: Sequence[Any], queries_per_day: float | None = None,
+               horizon: float | None = None):
+    """Total cost against queries served for each `tune_or_prompt.costs.CostModel`, with the
+    break-even point of the first model that crosses the fine-tuning line marked. The x range
+    reaches past the furthest finite crossing (or ``horizon`` queries)."""
+    import math
+
+    from matplotlib.ticker import FuncFormatter
+
+    from .costs import break_even as crossing
+
+    fig, (ax,) = _figure(1, width=6.6, height=3.8)
+    tuned = [m for m in models if m.name.startswith("fine-tuning")]
+    points = [(m, crossing(m, tuned[0])) for m in models if tuned and m is not tuned[0]]
+    finite = [q for _, q in points if math.isfinite(q) and q > 0]
+    horizon = horizon or (2.2 * max(finite) if finite else 1_000_000)
+    xs = np.linspace(0, horizon, 200)
+    for i, m in enumerate(models):
+        ax.plot(xs, [m.total(x) for x in xs], color=COLOURS[i % len(COLOURS)],
+                linestyle=["-", "--", ":"][i % 3], label=m.name)
+    for m, q in points:
+        if math.isfinite(q) and 0 < q <= horizon:
+            ax.axvline(q, color="grey", linewidth=0.8)
+            days = f" = {q / queries_per_day:,.0f} days" if queries_per_day else ""
+            ax.annotate(f"{m.name.split(' (')[0]} vs fine-tuning:\n{q:,.0f} queries{days}",
+                        (q, m.total(q)), textcoords="offset points", xytext=(6, -24),
+                        fontsize=8)
+    ax.set(xlabel="queries served", ylabel="total cost (USD)", title="Total cost vs queries")
+    ax.xaxis.set_major_formatter(FuncFormatter(
+        lambda v, _: f"{v / 1e6:g}M" if v >= 1e6 else f"{v / 1e3:g}k" if v else "0"))
+    ax.legend(fontsize=8, loc="upper left")
+    return fig

@@ -1,0 +1,380 @@
+"""The decision helper: describe your situation, get a recommendation with its reasons.
+
+`recommend` is the one source of truth. It weighs the situation against *measured* evidence:
+the accuracy, latency and cost of prompting and of fine-tuning on a task like yours (the
+course's sentiment task for general tasks, its bank intents for specialised ones), and turns
+them into one of four recommendations: prompt, fine-tune, prompt + retrieval or hybrid.
+
+`DecisionHelper` shows it two ways, like the quizzes: ipywidgets in a live kernel (calling
+`recommend` on every change) and a self-contained HTML/JS view for the static site, whose
+answers are `recommend`'s own, computed here for every combination of the menu choices.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import itertools
+import json
+import math
+from dataclasses import asdict, dataclass, replace
+from importlib import resources
+from typing import Any
+
+from . import costs
+from .metrics import PRICES, Prices
+from .quiz.html_view import json_for_script
+
+CHOICES = ("prompt", "fine-tune", "prompt + retrieval", "hybrid")
+SPECIALISATION = ("general", "domain", "in-house")
+CHANGES = ("rarely", "monthly", "weekly")
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What the learner tells the helper."""
+
+    labelled_examples: int  # labelled examples you have (or will pay for)
+    queries_per_day: float
+    latency_budget_ms: float  # the slowest acceptable answer (p95)
+    specialisation: str  # general | domain | in-house (see SPECIALISATION)
+    knowledge_changes: str  # rarely | monthly | weekly: how often the facts behind answers change
+
+    def __post_init__(self) -> None:
+        if self.specialisation not in SPECIALISATION:
+            raise ValueError(f"specialisation must be one of {SPECIALISATION}, "
+                             f"not {self.specialisation!r}")
+        if self.knowledge_changes not in CHANGES:
+            raise ValueError(f"knowledge_changes must be one of {CHANGES}, "
+                             f"not {self.knowledge_changes!r}")
+        if self.labelled_examples < 0 or self.queries_per_day <= 0 or self.latency_budget_ms <= 0:
+            raise ValueError("labelled_examples must be >= 0; queries_per_day and "
+                             "latency_budget_ms must be > 0")
+
+
+@dataclass(frozen=True)
+class TaskEvidence:
+    """Prompting and fine-tuning measured head to head on one task."""
+
+    task: str
+    prompt_accuracy: float
+    prompt_p95_ms: float
+    prompt_tokens: float
+    prompt_cpu_s_per_query: float
+    finetune_accuracy: float
+    finetune_labelled: int
+    finetune_p95_ms: float
+    finetune_cpu_s_per_query: float
+    train_cpu_seconds: float
+    curve: tuple[tuple[int, float], ...]  # (labelled examples, mean accuracy) of a cheap fine-tune
+
+    def finetune_accuracy_at(self, labelled: int) -> float | None:
+        """Expected fine-tuned accuracy with ``labelled`` examples: the measured curve,
+        interpolated on a log scale (None below its smallest size)."""
+        points = sorted([*self.curve, (self.finetune_labelled, self.finetune_accuracy)])
+        if not points or labelled < points[0][0]:
+            return None
+        best = None
+        for (x0, y0), (x1, y1) in itertools.pairwise(points):
+            if x0 <= labelled <= x1:
+                if x1 == x0:
+                    best = max(y0, y1)
+                else:
+                    t = (math.log(labelled) - math.log(x0)) / (math.log(x1) - math.log(x0))
+                    best = y0 + t * (y1 - y0)
+                break
+        if best is None:  # beyond the largest measured size: no extrapolation upwards
+            best = max(y for x, y in points if x <= labelled)
+        return float(best)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The measurements behind a recommendation, and where they come from."""
+
+    general: TaskEvidence
+    specialised: TaskEvidence
+    source: str
+    prices: Prices = PRICES
+
+    def for_task(self, specialisation: str) -> TaskEvidence:
+        return self.general if specialisation == "general" else self.specialised
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        return json.dumps(data, indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> Evidence:
+        data = json.loads(text)
+        tasks = {key: TaskEvidence(**{**data[key], "curve": tuple(map(tuple, data[key]["curve"]))})
+                 for key in ("general", "specialised")}
+        return cls(tasks["general"], tasks["specialised"], data["source"],
+                   Prices(**data.get("prices", {})))
+
+
+REFERENCE_FILE = "reference_evidence.json"
+
+
+@functools.cache
+def reference_evidence() -> Evidence:
+    """The course's own head-to-head measurements (written by ``make bench``)."""
+    text = resources.files("tune_or_prompt.data").joinpath(REFERENCE_FILE).read_text("utf-8")
+    return Evidence.from_json(text)
+
+
+def evidence_from(general: list, specialised: list, general_curve: list,
+                  specialised_curve: list, source: str, prices: Prices = PRICES) -> Evidence:
+    """Evidence from `tune_or_prompt.compare` results: ``general`` and ``specialised`` are
+    `head_to_head` sides (reviews and tickets), the curves `compare.crossover` rows."""
+    def one(sides: list, curve: list) -> TaskEvidence:
+        prompt = next(s for s in sides if s.approach == "prompting")
+        tuned = next(s for s in sides if s.approach != "prompting")
+        main = "sentiment" if prompt.task == "reviews" else "intent"
+        by_size: dict[int, list[float]] = {}
+        for row in curve:
+            if row["approach"] != "prompting":
+                by_size.setdefault(int(row["labelled"]), []).append(float(row["accuracy"]))
+        return TaskEvidence(
+            task=main, prompt_accuracy=prompt.accuracy,
+            prompt_p95_ms=1000 * prompt.details[main]["latency_p95_s"],
+            prompt_tokens=prompt.details[main]["prompt_tokens"],
+            prompt_cpu_s_per_query=prompt.details[main]["cpu_s_per_1000"] / 1000,
+            finetune_accuracy=tuned.accuracy,
+            finetune_labelled=int(tuned.details[main]["result"].train_size),
+            finetune_p95_ms=1000 * tuned.details[main]["latency_p95_s"],
+            finetune_cpu_s_per_query=tuned.details[main]["cpu_s_per_1000"] / 1000,
+            train_cpu_seconds=tuned.details[main]["setup_cpu_seconds"],
+            curve=tuple((size, sum(v) / len(v)) for size, v in sorted(by_size.items())))
+    return Evidence(one(general, general_curve), one(specialised, specialised_curve), source,
+                    prices)
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """What to do, why, and the numbers it rests on."""
+
+    choice: str
+    headline: str
+    reasons: tuple[str, ...]
+    source: str
+    numbers: dict[str, float | None]
+
+
+def _pct(x: float) -> str:
+    return f"{x:.2f}"
+
+
+def _days(x: float) -> str:
+    if math.isinf(x):
+        return "never"
+    if x < 1:
+        return "within a day"
+    return f"after about {x:,.0f} days"
+
+
+def recommend(situation: Situation, evidence: Evidence | None = None) -> Recommendation:
+    """Weigh the situation against the evidence; see the module docstring."""
+    ev = evidence or reference_evidence()
+    task = ev.for_task(situation.specialisation)
+    prices = ev.prices
+    n = situation.labelled_examples
+    reasons: list[str] = []
+    for_tuning = for_prompting = 0
+
+    tuned_acc = task.finetune_accuracy_at(n) if n else None
+    used = min(n, task.finetune_labelled) if n else 0
+    prompt_cost = costs.prompting_costs(0, prompt_tokens=task.prompt_tokens, prices=prices)
+    tuned_cost = costs.finetuning_costs(used, task.train_cpu_seconds * used
+                                        / max(task.finetune_labelled, 1),
+                                        task.finetune_cpu_s_per_query, prices)
+    days = (costs.days_to_break_even(tuned_cost, prompt_cost, situation.queries_per_day)
+            if n else math.inf)
+    like = ("the course's sentiment task (the model already knows it)"
+            if situation.specialisation == "general"
+            else "the course's eight bank intents (in-house labels)")
+
+    # Quality: the measured gap on a task like yours.
+    if n == 0:
+        reasons.append("With no labelled examples there is nothing to fine-tune on: start with a "
+                       "prompt, and label the requests you check by hand. They become your "
+                       "evaluation set first and your training set later.")
+    elif tuned_acc is None:
+        reasons.append(f"{n} labelled examples is below the smallest fine-tune we measured; use "
+                       "them as demonstrations and as an evaluation set, and keep labelling.")
+        for_prompting += 1
+    else:
+        gap = tuned_acc - task.prompt_accuracy
+        measured = (f"On {like}, a few-shot prompt scored {_pct(task.prompt_accuracy)} accuracy; "
+                    f"a small fine-tuned encoder with {n:,} labelled examples is expected to reach "
+                    f"about {_pct(tuned_acc)}")
+        if gap >= 0.05:
+            reasons.append(f"{measured}: fine-tuning is clearly more accurate.")
+            for_tuning += 2
+        elif gap <= -0.02:
+            reasons.append(f"{measured}: the prompt is already better.")
+            for_prompting += 2
+        else:
+            reasons.append(f"{measured}: about the same, so accuracy does not decide it.")
+    if situation.specialisation == "in-house" and n:
+        reasons.append("Many fine-grained in-house classes are where in-context learning struggles "
+                       "most (on RAFT's 77-intent banking task: 29.9 for in-context learning vs "
+                       "69.5 for a fine-tuned model, from the same 50 examples).")
+        for_tuning += 1
+
+    # Latency: the measured p95 against the budget.
+    budget = situation.latency_budget_ms
+    prompt_ok, tuned_ok = task.prompt_p95_ms <= budget, task.finetune_p95_ms <= budget
+    lat = (f"measured p95 latency on a 2-core CPU: prompt {task.prompt_p95_ms:,.0f} ms, "
+           f"fine-tuned encoder {task.finetune_p95_ms:,.0f} ms, against your {budget:,.0f} ms")
+    if not prompt_ok and tuned_ok:
+        reasons.append(f"Latency favours fine-tuning: {lat}. A fine-tuned small model reads only "
+                       "the query, not a long prompt of examples.")
+        for_tuning += 2
+    elif not prompt_ok and not tuned_ok:
+        reasons.append(f"Neither fits your budget on this hardware ({lat}): plan for a GPU, a "
+                       "smaller model or batching.")
+    else:
+        reasons.append(f"Latency does not decide it ({lat}).")
+
+    # Volume: when does the one-off cost pay back?
+    if n:
+        per_k = 1000 * (prompt_cost.per_query_usd - tuned_cost.per_query_usd)
+        reasons.append(
+            f"Cost: fine-tuning's set-up (labelling {used:,} examples at "
+            f"${prices.usd_per_label:.2f} plus training) is ${tuned_cost.setup_usd:,.2f}; a hosted "
+            f"prompt of {task.prompt_tokens:,.0f} tokens costs ${per_k:.3f} more per 1,000 "
+            f"queries, so at {situation.queries_per_day:,.0f} queries a day fine-tuning pays for "
+            f"itself {_days(days)}.")
+        if days <= 90:
+            for_tuning += 1
+        elif days > 365:
+            for_prompting += 1
+
+    # Decide.
+    tune = bool(n) and for_tuning >= 2 and for_tuning > for_prompting
+    base = "fine-tune" if tune else "prompt"
+    changing = situation.knowledge_changes != "rarely"
+    if changing:
+        how_often = "every week" if situation.knowledge_changes == "weekly" else "every month"
+        reasons.append(f"The facts change {how_often}: put them in the prompt at request time "
+                       "(retrieval) instead of in weights, which stay stale until you retrain.")
+    choice = {("prompt", False): "prompt", ("fine-tune", False): "fine-tune",
+              ("prompt", True): "prompt + retrieval", ("fine-tune", True): "hybrid"}[
+        (base, changing)]
+    headline = {
+        "prompt": "Prompt the model; measure, and keep labelling in case you need to switch.",
+        "fine-tune": "Fine-tune a small model on your labelled examples.",
+        "prompt + retrieval": "Prompt the model and retrieve the current facts for each request.",
+        "hybrid": "Combine: a fine-tuned model for the stable task, retrieval for the facts that "
+                  "change.",
+    }[choice]
+    numbers = {"prompt_accuracy": task.prompt_accuracy, "finetune_accuracy": tuned_acc,
+               "prompt_p95_ms": task.prompt_p95_ms, "finetune_p95_ms": task.finetune_p95_ms,
+               "days_to_break_even": days, "setup_usd": tuned_cost.setup_usd}
+    return Recommendation(choice, headline, tuple(reasons), ev.source, numbers)
+
+
+def recommendation_html(rec: Recommendation) -> str:
+    """A recommendation as an escaped HTML fragment (the live view's rendering)."""
+    items = "".join(f"<li>{html.escape(r)}</li>" for r in rec.reasons)
+    return (f'<div class="tod-result"><p class="tod-choice">Recommendation: '
+            f"<strong>{html.escape(rec.choice)}</strong></p>"
+            f'<p class="tod-headline">{html.escape(rec.headline)}</p>'
+            f'<ul class="tod-reasons">{items}</ul>'
+            f'<p class="tod-source">Numbers: {html.escape(rec.source)}</p></div>')
+
+
+# The menus both views show: (label, value) pairs; the values feed `Situation`.
+MENUS: tuple[tuple[str, str, tuple[tuple[str, Any], ...]], ...] = (
+    ("labelled_examples", "Labelled examples you have", (
+        ("none yet", 0), ("about 30", 30), ("about 200", 200), ("1,000 or more", 1000))),
+    ("queries_per_day", "Queries per day", (
+        ("about 100", 100), ("about 1,000", 1000), ("about 10,000", 10_000),
+        ("100,000 or more", 100_000))),
+    ("latency_budget_ms", "Slowest acceptable answer (p95)", (
+        ("a few seconds", 3000), ("300 ms", 300), ("50 ms", 50))),
+    ("specialisation", "How specialised is the task?", (
+        ("general: the model already knows it (e.g. sentiment)", "general"),
+        ("domain wording, a few broad classes", "domain"),
+        ("in-house labels, many fine classes (e.g. our 8 intents)", "in-house"))),
+    ("knowledge_changes", "How often do the facts behind answers change?", (
+        ("rarely", "rarely"), ("every month or so", "monthly"), ("every week or faster", "weekly"))),
+)
+DEFAULT_SELECTION = (2, 1, 0, 2, 0)
+
+
+def situation_for(selection: tuple[int, ...]) -> Situation:
+    """The situation a tuple of menu indexes stands for."""
+    return Situation(**{name: options[i][1]
+                        for (name, _, options), i in zip(MENUS, selection, strict=True)})
+
+
+@functools.cache
+def _asset(name: str) -> str:
+    return resources.files(__package__).joinpath("decide_assets", name).read_text("utf-8")
+
+
+class DecisionHelper:
+    """The decision helper as a widget (live kernel) and as static HTML (the site)."""
+
+    def __init__(self, evidence: Evidence | None = None):
+        self.evidence = evidence or reference_evidence()
+
+    def payload(self) -> dict[str, Any]:
+        """Everything the static view needs: the menus and `recommend`'s answer for every
+        combination (reason texts stored once, referenced by index)."""
+        texts: dict[str, int] = {}
+
+        def ref(text: str) -> int:
+            return texts.setdefault(text, len(texts))
+
+        results = {}
+        for selection in itertools.product(*(range(len(m[2])) for m in MENUS)):
+            rec = recommend(situation_for(selection), self.evidence)
+            results["-".join(map(str, selection))] = [
+                CHOICES.index(rec.choice), ref(rec.headline), [ref(r) for r in rec.reasons]]
+        return {"menus": [{"name": n, "label": lab, "options": [o[0] for o in opts]}
+                          for n, lab, opts in MENUS],
+                "default": list(DEFAULT_SELECTION), "choices": list(CHOICES),
+                "texts": list(texts), "results": results, "source": self.evidence.source}
+
+    def to_html(self) -> str:
+        return (f'<div class="tod-helper" data-tod-helper role="region" '
+                f'aria-label="Decision helper">'
+                f'<script type="application/json">{json_for_script(self.payload())}</script>'
+                '<p class="tod-noscript">The decision helper needs JavaScript in your browser; '
+                "you can also run this page as a notebook.</p></div>"
+                f"<style>{_asset('decide.css')}</style><script>{_asset('decide.js')}</script>")
+
+    def widget(self) -> Any:
+        import ipywidgets as w
+
+        menus = [w.Dropdown(options=[(label, i) for i, (label, _) in enumerate(opts)],
+                            value=DEFAULT_SELECTION[j], description=title,
+                            style={"description_width": "initial"},
+                            layout=w.Layout(width="auto"))
+                 for j, (_, title, opts) in enumerate(MENUS)]
+        out = w.HTML()
+
+        def update(_: Any = None) -> None:
+            rec = recommend(situation_for(tuple(m.value for m in menus)), self.evidence)
+            out.value = f"<style>{_asset('decide.css')}</style>" + recommendation_html(rec)
+
+        for menu in menus:
+            menu.observe(update, names="value")
+        update()
+        self._menus, self._out = menus, out
+        return w.VBox([*menus, out])
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        # Built by hand (like the quizzes): ipywidgets 7 has no _repr_mimebundle_.
+        return {"application/vnd.jupyter.widget-view+json": {
+                    "version_major": 2, "version_minor": 0, "model_id": self.widget().model_id},
+                "text/html": self.to_html(),
+                "text/plain": "Decision helper (run in Jupyter, or open the built site)"}
+
+
+def with_prices(evidence: Evidence, prices: Prices) -> Evidence:
+    """The same evidence at other prices."""
+    return replace(evidence, prices=prices)

@@ -1,0 +1,142 @@
+"""Advanced: LoRA fine-tuning of the generative model (SmolLM2) on prompt -> label pairs.
+
+The encoder route (`tune_or_prompt.finetuning`) adds a classification head. This is the other
+route, the one hosted fine-tuning services use: the training data is a JSONL file of
+``{"prompt": ..., "completion": ...}`` pairs, the model learns to continue each prompt with its
+label word, and only small LoRA adapters train. The loss counts only the completion tokens.
+Defaults are small so it runs on a laptop CPU; on a GPU (e.g. Colab) raise ``train_size`` and
+``epochs``.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .data import TARGETS, balanced_sample, load
+from .finetuning import count_parameters
+from .models import LoadedModel, load_generative, quiet_transformers
+from .prompting import TASKS, plain_prompt
+
+
+def pairs(target: str, rows: Sequence[dict[str, Any]],
+          describe: bool = False) -> list[dict[str, str]]:
+    """Prompt -> completion pairs: the zero-shot prompt of ``target`` and the label word."""
+    task = TASKS[target]
+    return [{"prompt": plain_prompt(task, [], row["text"], describe),
+             "completion": " " + task.answers[task.gold(row)]} for row in rows]
+
+
+def write_jsonl(records: Iterable[dict[str, Any]], path: str | Path) -> Path:
+    """One JSON object per line (UTF-8): the format fine-tuning services and tools expect."""
+    path = Path(path)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+                    encoding="utf-8")
+    return path
+
+
+def read_pairs(path: str | Path) -> list[dict[str, str]]:
+    """Read prompt/completion pairs, naming the file and line of any malformed one."""
+    out = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path}:{n}: not JSON ({error.msg})") from None
+        if not (isinstance(record, dict) and isinstance(record.get("prompt"), str)
+                and isinstance(record.get("completion"), str)):
+            raise ValueError(f"{path}:{n}: needs string fields 'prompt' and 'completion'")
+        out.append(record)
+    return out
+
+
+@dataclass
+class LLMTuneResult:
+    """A LoRA-adapted generative model and what it took."""
+
+    target: str
+    loaded: LoadedModel  # the adapted model, usable with tune_or_prompt.prompting
+    train_size: int
+    epochs: int
+    history: list[dict[str, float]] = field(default_factory=list)  # training loss per epoch
+    train_seconds: float = 0.0
+    trainable_parameters: int = 0
+    total_parameters: int = 0
+
+
+def _features(tokenizer, pair: dict[str, str], max_length: int) -> dict[str, list[int]]:
+    prompt = tokenizer(pair["prompt"], add_special_tokens=False)["input_ids"]
+    answer = tokenizer(pair["completion"], add_special_tokens=False)["input_ids"]
+    prompt = prompt[-(max_length - len(answer)):]  # keep the end: the query and "Answer:"
+    return {"input_ids": prompt + answer, "labels": [-100] * len(prompt) + answer}
+
+
+def lora_llm(target: str = "intent", train_size: int = 48, epochs: int = 2, seed: int = 0,
+             learning_rate: float = 2e-3, lora_r: int = 8, batch_size: int = 8,
+             max_length: int = 96, train_pairs: Sequence[dict[str, str]] | None = None,
+             progress: bool = True) -> LLMTuneResult:
+    """LoRA-tune a fresh copy of the generative model on ``train_size`` class-balanced training
+    examples of ``target`` (or on ``train_pairs``, e.g. read from JSONL)."""
+    import torch
+    from peft import LoraConfig, TaskType, get_peft_model
+    from transformers import Trainer, TrainingArguments, set_seed
+
+    set_seed(seed)
+    if train_pairs is None:
+        rows = balanced_sample(load(TARGETS[target][0], "train"), target, train_size, seed)
+        train_pairs = pairs(target, rows)
+    loaded = load_generative(fresh=True)
+    tokenizer = loaded.tokenizer
+    model = get_peft_model(loaded.model, LoraConfig(
+        task_type=TaskType.CAUSAL_LM, r=lora_r, lora_alpha=2 * lora_r, lora_dropout=0.0,
+        target_modules=["q_proj", "v_proj"]))
+    trainable, total = count_parameters(model)
+    features = [_features(tokenizer, p, max_length) for p in train_pairs]
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+
+    def collate(batch: list[dict[str, list[int]]]) -> dict[str, Any]:
+        width = max(len(b["input_ids"]) for b in batch)
+        return {  # left-padded, so every example ends at the same position
+            "input_ids": torch.tensor([[pad] * (width - len(b["input_ids"])) + b["input_ids"]
+                                       for b in batch]),
+            "attention_mask": torch.tensor([[0] * (width - len(b["input_ids"]))
+                                            + [1] * len(b["input_ids"]) for b in batch]),
+            "labels": torch.tensor([[-100] * (width - len(b["labels"])) + b["labels"]
+                                    for b in batch])}
+
+    with tempfile.TemporaryDirectory() as out_dir, quiet_transformers():
+        args = TrainingArguments(
+            output_dir=out_dir, num_train_epochs=epochs, learning_rate=learning_rate,
+            per_device_train_batch_size=batch_size, logging_strategy="epoch",
+            save_strategy="no", report_to=[], seed=seed, data_seed=seed,
+            disable_tqdm=not progress, use_cpu=not torch.cuda.is_available(),
+            remove_unused_columns=False, dataloader_num_workers=0, warmup_steps=0.1)
+        trainer = Trainer(model=model, args=args, train_dataset=features, data_collator=collate)
+        if not progress:
+            from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+            trainer.remove_callback(PrinterCallback)
+            trainer.remove_callback(ProgressCallback)
+        start = time.perf_counter()
+        trainer.train()
+        seconds = time.perf_counter() - start
+    history = [{"epoch": round(float(e["epoch"])), "train_loss": float(e["loss"])}
+               for e in trainer.state.log_history if "loss" in e]
+    model.eval()
+    adapted = LoadedModel(loaded.spec, loaded.source, loaded.location, tokenizer, model)
+    return LLMTuneResult(target, adapted, len(train_pairs), epochs, history, seconds,
+                         trainable, total)
+
+
+def save_adapter(result: LLMTuneResult, folder: str | Path) -> int:
+    """Save only the LoRA adapter; returns its size in bytes."""
+    folder = Path(folder)
+    result.loaded.model.save_pretrained(folder)
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())

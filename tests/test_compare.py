@@ -1,0 +1,120 @@
+"""The head-to-head: test rows, the table, the crossover point, the report and `compare` CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+
+from tune_or_prompt import compare as C
+from tune_or_prompt.data import label_of, load
+
+
+def side(approach: str, accuracy: float, tokens: float, cpu: float, setup: float = 0.0,
+         labelled: int = 8, recall: float | None = 0.5) -> C.Side:
+    return C.Side(approach, "tickets", accuracy, accuracy - 0.05, recall, 0.5, labelled, setup,
+                  2 * setup, tokens, 0.1, 0.2, cpu)
+
+
+def test_test_rows_are_stratified_and_from_the_test_split():
+    rows = C.test_rows("tickets", 96)
+    counts = Counter(label_of(r, "intent") for r in rows)
+    assert len(rows) == 96 and set(counts.values()) == {12}
+    test_ids = {r["id"] for r in load("tickets", "test")}
+    assert {r["id"] for r in rows} <= test_ids
+    assert rows == C.test_rows("tickets", 96)  # same seed, same rows
+    assert len(C.test_rows("reviews", 10_000)) == len(load("reviews", "test"))
+
+
+def test_table_columns_and_costs():
+    sides = [side("prompting", 0.7, tokens=600, cpu=300.0),
+             side("fine-tuning", 0.9, tokens=0, cpu=30.0, setup=20.0, labelled=200, recall=0.9)]
+    frame = C.table(sides)
+    assert list(frame.index) == ["prompting", "fine-tuning"]
+    assert frame.loc["fine-tuning", "urgent recall"] == 0.9
+    assert frame.loc["prompting", "latency median (ms)"] == pytest.approx(100)
+    # 300 CPU-s per 1,000 at $0.045 per CPU-hour:
+    assert frame.loc["prompting", "USD / 1,000 (CPU)"] == pytest.approx(300 / 3600 * 0.045)
+    # 600 input tokens + 1 output token per query at $0.15 / $0.60 per million:
+    assert frame.loc["prompting", "USD / 1,000 (hosted tokens)"] == pytest.approx(
+        1000 * (600 * 0.15 + 0.60) / 1e6)
+    reviews = [side("prompting", 0.9, 100, 50, recall=None), side("fine-tuning", 0.9, 0, 5, recall=None)]
+    assert "urgent recall" not in C.table(reviews).columns
+
+
+def test_crossing_point_by_hand():
+    curve = [{"approach": "prompting", "labelled": k, "accuracy": a} for k, a in [(0, 0.4), (8, 0.6)]]
+    curve += [{"approach": "fine-tuning", "labelled": n, "seed": s, "accuracy": a}
+              for n, s, a in [(8, 0, 0.3), (8, 1, 0.5), (32, 0, 0.55), (32, 1, 0.7), (64, 0, 0.8)]]
+    assert C.crossing_point(curve) == 32  # mean 0.625 > best prompt 0.6
+    assert C.crossing_point([r for r in curve if r["labelled"] != 32 and r["labelled"] != 64
+                             or r["approach"] == "prompting"]) is None
+
+
+def test_choose_takes_the_best_validation_macro_f1():
+    curve = [{"k": 0, "macro_f1": 0.4, "macro_f1_calibrated": 0.5},
+             {"k": 4, "macro_f1": 0.7, "macro_f1_calibrated": 0.6},
+             {"k": 8, "macro_f1": 0.7, "macro_f1_calibrated": 0.65}]
+    assert C.choose(curve) == C.PromptChoice(4, False, 0.7)  # tie with k=8: fewer examples
+    curve[0]["macro_f1_calibrated"] = 0.9
+    assert C.choose(curve) == C.PromptChoice(0, True, 0.9)
+
+
+def test_prompting_needs_a_setting():
+    with pytest.raises(ValueError, match="no prompt setting"):
+        C.run_prompting("reviews", [], C.Settings(), llm=object())
+
+
+def test_report_files(tmp_path):
+    sides = [side("prompting", 0.7, tokens=600, cpu=300.0),
+             side("fine-tuning", 0.9, tokens=0, cpu=30.0, setup=20.0, labelled=200)]
+    curve = [{"approach": "prompting", "labelled": 0, "seed": 0, "accuracy": 0.4},
+             {"approach": "fine-tuning", "labelled": 8, "seed": 0, "accuracy": 0.5}]
+    paths = C.write_report("tickets", sides, curve, tmp_path / "out")
+    names = sorted(p.name for p in paths)
+    assert names == ["break-even.png", "crossover.png", "measurements.json", "table.csv", "table.md"]
+    assert all(p.stat().st_size > 0 for p in paths)
+    assert (tmp_path / "out" / "crossover.png").read_bytes()[:4] == b"\x89PNG"
+    assert "| prompting" in (tmp_path / "out" / "table.md").read_text()
+    records = json.loads((tmp_path / "out" / "measurements.json").read_text())
+    assert records[1]["labelled_examples"] == 200
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tune_or_prompt", "compare", *args],
+                          capture_output=True, text=True, timeout=900)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--task", "emails"], "invalid choice"),
+    (["--task", "reviews", "--n-test", "1"], "--n-test, --n-validation and --train-size must"),
+    (["--task", "reviews", "--queries-per-day", "0"], "--queries-per-day must be > 0"),
+    (["--task", "reviews", "--usd-per-label", "-1"], "must be a finite number >= 0"),
+])
+def test_compare_refuses_bad_input(args, message, tmp_path):
+    out = cli(*args, "--out", str(tmp_path / "o"), "--no-curve", "--train-size", "4",
+              "--epochs", "1", "--n-test", args[args.index("--n-test") + 1]
+              if "--n-test" in args else "4")
+    assert out.returncode == 2 and message in out.stderr, out.stderr
+
+
+def test_compare_refuses_a_file_as_out_folder(tmp_path):
+    target = tmp_path / "file.txt"
+    target.write_text("x")
+    out = cli("--task", "reviews", "--out", str(target))
+    assert out.returncode == 2 and "is not a folder" in out.stderr
+
+
+def test_compare_reviews_end_to_end(tmp_path):
+    out = cli("--task", "reviews", "--out", str(tmp_path / "o"), "--n-test", "8",
+              "--shots", "1", "--train-size", "16", "--epochs", "1", "--no-curve")
+    assert out.returncode == 0, out.stderr
+    assert "prompting" in out.stdout and "fine-tuning" in out.stdout
+    assert "prompt for sentiment: k=1, calibrated=True (fixed by --shots)" in out.stdout
+    table = (tmp_path / "o" / "table.csv").read_text().splitlines()
+    assert table[0].startswith("approach,accuracy,macro-F1")
+    assert {line.split(",")[0] for line in table[1:]} == {"prompting", "fine-tuning"}
+    assert (tmp_path / "o" / "break-even.png").exists()

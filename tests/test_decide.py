@@ -1,0 +1,129 @@
+"""The decision helper: its rules on hand-made evidence, both views, and the reference data."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+
+import pytest
+
+from tune_or_prompt import decide as D
+from tune_or_prompt.metrics import Prices
+
+GENERAL = D.TaskEvidence(
+    task="sentiment", prompt_accuracy=0.95, prompt_p95_ms=120, prompt_tokens=150,
+    prompt_cpu_s_per_query=0.2, finetune_accuracy=0.9, finetune_labelled=200,
+    finetune_p95_ms=20, finetune_cpu_s_per_query=0.03, train_cpu_seconds=40,
+    curve=((8, 0.6), (32, 0.8), (128, 0.88)))
+SPECIALISED = replace(GENERAL, task="intent", prompt_accuracy=0.6, prompt_tokens=800,
+                      finetune_accuracy=0.9, prompt_p95_ms=400)
+EVIDENCE = D.Evidence(GENERAL, SPECIALISED, "test evidence",
+                      Prices(usd_per_cpu_hour=0.05, usd_per_million_input_tokens=0.15,
+                             usd_per_million_output_tokens=0.6, usd_per_label=0.25))
+
+
+def situation(**changes) -> D.Situation:
+    base = {"labelled_examples": 200, "queries_per_day": 1000, "latency_budget_ms": 3000,
+            "specialisation": "in-house", "knowledge_changes": "rarely"}
+    return D.Situation(**{**base, **changes})
+
+
+def test_interpolation_on_a_log_scale():
+    # Between (8, 0.6) and (32, 0.8): 16 is halfway on a log scale.
+    assert GENERAL.finetune_accuracy_at(16) == pytest.approx(0.7)
+    assert GENERAL.finetune_accuracy_at(4) is None
+    assert GENERAL.finetune_accuracy_at(200) == pytest.approx(0.9)
+    assert GENERAL.finetune_accuracy_at(5000) == pytest.approx(0.9)  # no extrapolation upwards
+
+
+def test_no_labels_means_prompt_and_retrieval_when_facts_change():
+    rec = D.recommend(situation(labelled_examples=0), EVIDENCE)
+    assert rec.choice == "prompt" and "no labelled examples" in rec.reasons[0]
+    assert D.recommend(situation(labelled_examples=0, knowledge_changes="weekly"),
+                       EVIDENCE).choice == "prompt + retrieval"
+
+
+def test_specialised_task_with_labels_is_fine_tuned_and_hybrid_when_facts_change():
+    rec = D.recommend(situation(), EVIDENCE)
+    assert rec.choice == "fine-tune"
+    assert any("0.60" in r and "0.90" in r for r in rec.reasons)  # the measured gap is quoted
+    assert D.recommend(situation(knowledge_changes="weekly"), EVIDENCE).choice == "hybrid"
+
+
+def test_general_task_where_the_prompt_is_better_stays_a_prompt():
+    rec = D.recommend(situation(specialisation="general", queries_per_day=100), EVIDENCE)
+    assert rec.choice == "prompt"
+    assert any("already better" in r for r in rec.reasons)
+
+
+def test_a_tight_latency_budget_counts_for_fine_tuning():
+    rec = D.recommend(situation(specialisation="general", latency_budget_ms=50,
+                                labelled_examples=30), EVIDENCE)
+    assert any(r.startswith("Latency favours fine-tuning") for r in rec.reasons)
+    neither = D.recommend(situation(latency_budget_ms=5), EVIDENCE)
+    assert any(r.startswith("Neither fits") for r in neither.reasons)
+
+
+def test_break_even_days_by_hand():
+    rec = D.recommend(situation(queries_per_day=1000), EVIDENCE)
+    setup = 200 * 0.25 + 40 * 0.05 / 3600
+    gap = 800 * 0.15e-6 + 0.6e-6 - 0.03 * 0.05 / 3600
+    assert rec.numbers["setup_usd"] == pytest.approx(setup)
+    assert rec.numbers["days_to_break_even"] == pytest.approx(setup / gap / 1000)
+
+
+def test_bad_situations_are_refused():
+    with pytest.raises(ValueError, match="specialisation"):
+        situation(specialisation="medical")
+    with pytest.raises(ValueError, match="knowledge_changes"):
+        situation(knowledge_changes="daily")
+    with pytest.raises(ValueError, match="queries_per_day"):
+        situation(queries_per_day=0)
+
+
+def test_static_payload_holds_recommend_for_every_combination():
+    helper = D.DecisionHelper(EVIDENCE)
+    payload = helper.payload()
+    sizes = [len(m[2]) for m in D.MENUS]
+    assert len(payload["results"]) == math.prod(sizes)
+    for key, (choice, headline, reasons) in payload["results"].items():
+        rec = D.recommend(D.situation_for(tuple(map(int, key.split("-")))), EVIDENCE)
+        assert payload["choices"][choice] == rec.choice
+        assert payload["texts"][headline] == rec.headline
+        assert [payload["texts"][i] for i in reasons] == list(rec.reasons)
+
+
+def test_static_view_escapes_its_data():
+    evil = replace(EVIDENCE, source='</script><script>alert(1)</script><img src=x onerror=alert(2)>')
+    page = D.DecisionHelper(evil).to_html()
+    assert "<script>alert(1)" not in page and "<img src=x" not in page
+    assert ".innerHTML" not in page and "insertAdjacentHTML" not in page  # text only
+
+
+def test_live_view_escapes_and_updates():
+    pytest.importorskip("ipywidgets")
+    helper = D.DecisionHelper(replace(EVIDENCE, source="<b>bold</b>"))
+    box = helper.widget()
+    assert "&lt;b&gt;bold&lt;/b&gt;" in helper._out.value
+    first = helper._out.value
+    helper._menus[0].value = 0  # no labelled examples
+    assert helper._out.value != first and "prompt" in helper._out.value
+    assert box.children[-1] is helper._out
+
+
+def test_evidence_round_trips_through_json():
+    assert D.Evidence.from_json(EVIDENCE.to_json()) == EVIDENCE
+
+
+def test_reference_evidence_is_a_real_measurement():
+    ev = D.reference_evidence()
+    data = json.loads(ev.to_json())
+    assert "make bench" in ev.source
+    for key in ("general", "specialised"):
+        task = data[key]
+        assert 0 < task["prompt_accuracy"] <= 1 and 0 < task["finetune_accuracy"] <= 1
+        assert task["prompt_p95_ms"] > 0 and task["finetune_p95_ms"] > 0
+        assert task["prompt_tokens"] > task["prompt_tokens"] / 2 > 0
+        assert len(task["curve"]) >= 3
+    assert ev.general.task == "sentiment" and ev.specialised.task == "intent"

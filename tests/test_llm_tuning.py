@@ -1,0 +1,52 @@
+"""LoRA on the generative model: the JSONL pairs and a tiny training run."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tune_or_prompt import llm_tuning as L
+from tune_or_prompt import prompting as P
+from tune_or_prompt.data import load
+
+
+def test_pairs_hold_the_zero_shot_prompt_and_the_label_word():
+    rows = load("tickets", "train")[:3]
+    pairs = L.pairs("intent", rows)
+    for row, pair in zip(rows, pairs, strict=True):
+        assert pair["prompt"] == P.plain_prompt(P.TASKS["intent"], [], row["text"], False)
+        assert pair["prompt"].endswith("Answer:") and row["text"] in pair["prompt"]
+        assert pair["completion"] == " " + P.TASKS["intent"].answers[row["intent"]]
+
+
+def test_jsonl_round_trip_and_errors_name_the_line(tmp_path):
+    pairs = L.pairs("sentiment", load("reviews", "train")[:2])
+    path = L.write_jsonl(pairs, tmp_path / "train.jsonl")
+    assert [json.loads(line) for line in path.read_text().splitlines()] == pairs
+    assert L.read_pairs(path) == pairs
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(pairs[0]) + "\n{oops\n")
+    with pytest.raises(ValueError, match=r"bad.jsonl:2: not JSON"):
+        L.read_pairs(bad)
+    bad.write_text(json.dumps({"prompt": "x"}) + "\n")
+    with pytest.raises(ValueError, match=r"bad.jsonl:1: needs string fields"):
+        L.read_pairs(bad)
+
+
+def test_tiny_lora_run_trains_only_adapters_and_leaves_the_shared_model_alone(tmp_path):
+    import torch
+
+    from tune_or_prompt.models import load_generative
+
+    shared = load_generative()
+    before = {n: p.detach().clone() for n, p in shared.model.named_parameters()}
+    result = L.lora_llm("sentiment", train_size=8, epochs=2, batch_size=4, progress=False)
+    assert 0 < result.trainable_parameters < result.total_parameters / 100
+    assert len(result.history) == 2 and all(r["train_loss"] > 0 for r in result.history)
+    adapters = {n: p for n, p in result.loaded.model.named_parameters() if "lora_B" in n}
+    assert adapters and any(p.abs().sum() > 0 for p in adapters.values())  # B starts at zero
+    for name, param in shared.model.named_parameters():  # the cached model is untouched
+        assert torch.equal(param, before[name]), name
+    size = L.save_adapter(result, tmp_path / "adapter")
+    assert 0 < size < 5_000_000
