@@ -50,3 +50,6 @@ def test_tiny_lora_run_trains_only_adapters_and_leaves_the_shared_model_alone(tm
         assert torch.equal(param, before[name]), name
     size = L.save_adapter(result, tmp_path / "adapter")
     assert 0 < size < 5_000_000
+    rows = load("reviews", "test")[:4]
+    run = P.run(result.loaded, "sentiment", rows, k=0, describe=False)  # prompting uses it as is
+    assert run.scores.shape == (4, 2)

@@ -140,7 +140,8 @@ def _compare(args: argparse.Namespace) -> int:
     from . import compare as C
     from .metrics import Prices
 
-    if min(args.n_test, args.n_validation, args.train_size) < 2 or args.epochs < 1:
+    if min(args.n_test, args.n_validation, args.train_size, args.urgent_train_size) < 2 \
+            or args.epochs < 1:
         raise ValueError("--n-test, --n-validation and --train-size must be at least 2, "
                          "--epochs at least 1")
     if args.queries_per_day <= 0:
@@ -160,7 +161,8 @@ def _compare(args: argparse.Namespace) -> int:
     if args.shots is not None:
         shots = {target: args.shots for target in C.TASK_SETS[args.task]}
     settings = C.Settings(n_test=args.n_test, n_validation=args.n_validation, shots=shots,
-                          train_size=args.train_size, epochs=args.epochs, seed=args.seed)
+                          train_size=args.train_size, urgent_train_size=args.urgent_train_size,
+                          epochs=args.epochs, seed=args.seed)
     result = C.run_task(args.task, settings, curve=not args.no_curve)
     sides, curve = result["sides"], result["curve"]
     for target, choice in result["choices"].items():
@@ -217,12 +219,14 @@ def build_parser() -> argparse.ArgumentParser:
                              "table (CSV, Markdown) and figures (PNG)")
     compare.add_argument("--task", choices=sorted(TASK_TARGETS), required=True)
     compare.add_argument("--out", default="compare-out", help="folder for the table and figures")
-    compare.add_argument("--n-test", type=int, default=96, help="test rows both approaches answer")
+    compare.add_argument("--n-test", type=int, default=80, help="test rows both approaches answer")
     compare.add_argument("--shots", type=int, help="fix the demonstrations per prompt (default: "
                          "choose k and calibration on validation rows)")
-    compare.add_argument("--n-validation", type=int, default=48,
+    compare.add_argument("--n-validation", type=int, default=32,
                          help="validation rows for choosing the prompt and the crossover curve")
     compare.add_argument("--train-size", type=int, default=200)
+    compare.add_argument("--urgent-train-size", type=int, default=96,
+                         help="tickets: examples for the urgent classifier (class-weighted)")
     compare.add_argument("--epochs", type=int, default=4)
     compare.add_argument("--seed", type=int, default=0)
     compare.add_argument("--no-curve", action="store_true", help="skip the crossover curve")

@@ -63,6 +63,7 @@ class LLMTuneResult:
 
     target: str
     loaded: LoadedModel  # the adapted model, usable with tune_or_prompt.prompting
+    peft_model: Any  # the same weights wrapped by PEFT (what `save_adapter` writes)
     train_size: int
     epochs: int
     history: list[dict[str, float]] = field(default_factory=list)  # training loss per epoch
@@ -130,13 +131,15 @@ def lora_llm(target: str = "intent", train_size: int = 48, epochs: int = 2, seed
     history = [{"epoch": round(float(e["epoch"])), "train_loss": float(e["loss"])}
                for e in trainer.state.log_history if "loss" in e]
     model.eval()
-    adapted = LoadedModel(loaded.spec, loaded.source, loaded.location, tokenizer, model)
-    return LLMTuneResult(target, adapted, len(train_pairs), epochs, history, seconds,
+    # The base model with the adapters injected: the plain causal-LM interface prompting uses.
+    adapted = LoadedModel(loaded.spec, loaded.source, loaded.location, tokenizer,
+                          model.get_base_model())
+    return LLMTuneResult(target, adapted, model, len(train_pairs), epochs, history, seconds,
                          trainable, total)
 
 
 def save_adapter(result: LLMTuneResult, folder: str | Path) -> int:
     """Save only the LoRA adapter; returns its size in bytes."""
     folder = Path(folder)
-    result.loaded.model.save_pretrained(folder)
+    result.peft_model.save_pretrained(folder)
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())

@@ -1,0 +1,168 @@
+"""Lesson 2 (Prompt engineering in practice): prompt-length accounting, the context-window
+budget, a tiny retrieval step over made-up Quillfield product facts, and example-order runs.
+
+Everything here is small enough to run live in the lesson on a laptop CPU.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import prompting as P
+from ..data import load
+from ..models import LoadedModel
+
+# Made up for this lesson: Quillfield Bank is fictional, and so are its products and prices.
+PRODUCT_FACTS: tuple[str, ...] = (
+    "Quill Basic has no monthly fee; each cash withdrawal abroad costs £1.",
+    "Quill Plus costs £6 a month and includes fee-free cash withdrawals abroad up to £400 a "
+    "month, then 2%.",
+    "Quill Premier costs £12 a month and adds worldwide travel insurance and a metal card.",
+    "A replacement card arrives in 3 to 5 working days in the UK; express delivery costs £5.",
+    "Instant transfers are free up to 10 a month; each one after that costs 20p.",
+    "The arranged overdraft costs 29.9% EAR (variable) on every plan; Quill Plus allows up to "
+    "£1,000.",
+    "A lost or stolen card can be frozen at once in the app, under Card and then Freeze.",
+    "Quill Saver pays 3.1% AER (variable) on balances up to £50,000.",
+)
+
+GROUNDED_SYSTEM = ("You are Quillfield Bank's support assistant. Answer in one sentence, using "
+                   "only the facts given.")
+
+
+def tokens(llm: LoadedModel, text: str) -> int:
+    """Tokens the model reads for ``text``."""
+    return len(llm.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def demonstration_text(task: P.Task, row: dict[str, Any]) -> str:
+    """One demonstration exactly as `prompting.plain_prompt` writes it."""
+    return f"Message: {row['text']}\n{P.ANSWER_PREFIX} {task.answers[task.gold(row)]}\n\n"
+
+
+def demonstration_tokens(llm: LoadedModel, task: P.Task, row: dict[str, Any]) -> int:
+    """Tokens one demonstration adds to a prompt, counted in place after the instruction (a
+    demonstration tokenised on its own can come out a token shorter at the join)."""
+    start = P.header(task) + "\n\n"
+    return tokens(llm, start + demonstration_text(task, row)) - tokens(llm, start)
+
+
+def shots_table(llm: LoadedModel, query: str, task_name: str = "intent",
+                ks: Sequence[int] = (0, 1, 2, 4, 8), seed: int = 0) -> list[dict[str, Any]]:
+    """Prompt length per k for one query: total tokens, and how many the demonstrations add to
+    the zero-shot prompt. Tokenizer only, no model call."""
+    task = P.TASKS[task_name]
+    zero = tokens(llm, P.plain_prompt(task, [], query))
+    rows = []
+    for k in ks:
+        demos = P.choose_demos(task, k, seed=seed)
+        total = tokens(llm, P.plain_prompt(task, demos, query))
+        rows.append({"k": k, "demonstration labels": ", ".join(task.gold(d) for d in demos),
+                     "prompt tokens": total, "added by demonstrations": total - zero})
+    return rows
+
+
+def context_budget(llm: LoadedModel, task_name: str = "intent") -> dict[str, float]:
+    """How many demonstrations fit in the model's context window: its length (from the model
+    config), the instruction's tokens, and the mean tokens per demonstration and per query over
+    the training split."""
+    task = P.TASKS[task_name]
+    train = load(task.dataset, "train")
+    window = int(llm.model.config.max_position_embeddings)
+    start = P.header(task) + "\n\n"
+    header = tokens(llm, start)
+    in_place = [start + demonstration_text(task, r) for r in train]  # as demonstration_tokens
+    queries = [f"Message: {r['text']}\n{P.ANSWER_PREFIX}" for r in train]
+    counts = llm.tokenizer(in_place + queries, add_special_tokens=False)["input_ids"]
+    per_demo = float(np.mean([len(ids) - header for ids in counts[:len(train)]]))
+    per_query = float(np.mean([len(ids) for ids in counts[len(train):]]))
+    fits = int((window - header - per_query - 1) // per_demo)
+    return {"context window": window, "instruction tokens": header,
+            "tokens per demonstration (mean)": round(per_demo, 1),
+            "tokens per query (mean)": round(per_query, 1), "demonstrations that fit": fits,
+            "labelled training examples": len(train)}
+
+
+def tokens_per_word(llm: LoadedModel, texts: Sequence[str]) -> float:
+    """Average tokens per whitespace-separated word over ``texts``."""
+    n_tokens = sum(tokens(llm, t) for t in texts)
+    n_words = sum(len(t.split()) for t in texts)
+    return n_tokens / max(n_words, 1)
+
+
+def retrieve(encoder: LoadedModel, question: str, facts: Sequence[str] = PRODUCT_FACTS,
+             k: int = 2) -> list[tuple[float, str]]:
+    """The ``k`` facts most similar to ``question`` (cosine similarity of mean-pooled encoder
+    embeddings), most similar first, with their similarity."""
+    from ..encoders import embed
+
+    vectors = embed(encoder, [question, *facts])
+    similarity = (vectors[1:] @ vectors[0]).numpy()
+    best = np.argsort(-similarity)[:k]
+    return [(float(similarity[i]), facts[int(i)]) for i in best]
+
+
+def grounded_messages(question: str, snippets: Sequence[str],
+                      system: str | None = GROUNDED_SYSTEM) -> list[dict[str, str]]:
+    """Chat messages: a system role, then the retrieved facts and the question as the user turn.
+    With no snippets, only the question (and the system role, if any)."""
+    messages = [{"role": "system", "content": system}] if system else []
+    context = ("Facts:\n" + "\n".join(f"- {s}" for s in snippets) + "\n\n") if snippets else ""
+    messages.append({"role": "user", "content": f"{context}Question: {question}"})
+    return messages
+
+
+SIGNS = {"positive": "+", "negative": "−"}
+
+
+def order_runs(llm: LoadedModel, rows: Sequence[dict[str, Any]],
+               orders: dict[str, Sequence[dict[str, Any]]],
+               task_name: str = "sentiment") -> list[dict[str, Any]]:
+    """Score the same ``rows`` once per ordering of the same demonstrations.
+
+    ``orders`` maps a name to the demonstrations in that order. Each result row: the order, the
+    last example's label, accuracy (raw and with contextual calibration), how the predictions
+    split between labels, and the probability the prompt gives each label for the content-free
+    input "N/A" (the prompt's built-in lean).
+    """
+    task = P.TASKS[task_name]
+    out = []
+    for name, demos in orders.items():
+        run = P.run(llm, task_name, rows, k=len(demos), demos=list(demos))
+        free = np.exp(run.content_free[0] - np.logaddexp.reduce(run.content_free[0]))
+        counts = Counter(run.predictions())
+        out.append({
+            "order": name,
+            "last example": task.gold(demos[-1]),
+            "accuracy": run.accuracy,
+            "calibrated accuracy": run.report(calibrated=True)["accuracy"],
+            "predicted": ", ".join(f"{counts[label]} {label}" for label in task.labels),
+            **{f"P({label}) for 'N/A'": round(float(p), 2)
+               for label, p in zip(task.labels, free, strict=True)},
+        })
+    return out
+
+
+def signs(demos: Sequence[dict[str, Any]], task_name: str = "sentiment") -> str:
+    """A demonstration order written as signs, e.g. '+ + − −' (non-breaking spaces, so that a
+    table cell does not wrap it)."""
+    task = P.TASKS[task_name]
+    return "\u00a0".join(SIGNS.get(task.gold(d), task.gold(d)) for d in demos)
+
+
+def wrap(text: str, width: int = 76) -> str:
+    """``text`` with each long line wrapped for display (continuations indented by 4 spaces)."""
+    import textwrap
+
+    return "\n".join(textwrap.fill(line, width, subsequent_indent="    ") if line else ""
+                     for line in text.splitlines())
+
+
+__all__ = ["GROUNDED_SYSTEM", "PRODUCT_FACTS", "context_budget", "demonstration_text",
+           "demonstration_tokens",
+           "grounded_messages", "order_runs", "retrieve", "shots_table", "signs", "tokens",
+           "tokens_per_word", "wrap"]

@@ -1,0 +1,66 @@
+"""Lesson 2 helpers: prompt-length accounting, context budget, retrieval, example-order runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from tune_or_prompt import prompting as P
+from tune_or_prompt.data import load
+from tune_or_prompt.lessons import prompting as lesson
+
+
+@pytest.fixture(scope="module")
+def llm():
+    from tune_or_prompt.models import load_generative
+
+    return load_generative()
+
+
+def test_demonstration_tokens_account_for_the_prompt_growth(llm):
+    task = P.TASKS["intent"]
+    table = lesson.shots_table(llm, "where is my new card", ks=(0, 1, 2, 4))
+    assert table[0]["added by demonstrations"] == 0
+    assert [r["prompt tokens"] for r in table] == sorted(r["prompt tokens"] for r in table)
+    demos = P.choose_demos(task, 4, seed=0)
+    counted = sum(lesson.demonstration_tokens(llm, task, d) for d in demos)
+    assert abs(table[-1]["added by demonstrations"] - counted) <= 1
+
+
+def test_context_budget_fits_the_window(llm):
+    budget = lesson.context_budget(llm)
+    used = (budget["instruction tokens"] + budget["tokens per query (mean)"]
+            + budget["demonstrations that fit"] * budget["tokens per demonstration (mean)"])
+    assert used <= budget["context window"]
+    assert used + budget["tokens per demonstration (mean)"] > budget["context window"]
+
+
+def test_retrieval_finds_the_matching_fact():
+    from tune_or_prompt.models import load_encoder
+
+    encoder = load_encoder()
+    best = lesson.retrieve(encoder, "How much does Quill Plus cost each month?", k=2)
+    assert best[0][1].startswith("Quill Plus costs") and best[0][0] >= best[1][0]
+    best = lesson.retrieve(encoder, "my card was stolen, how do I freeze it?", k=1)
+    assert "frozen" in best[0][1]
+
+
+def test_grounded_messages():
+    messages = lesson.grounded_messages("Q?", ["fact one", "fact two"])
+    assert [m["role"] for m in messages] == ["system", "user"]
+    assert "- fact one\n- fact two" in messages[1]["content"]
+    assert messages[1]["content"].endswith("Question: Q?")
+    bare = lesson.grounded_messages("Q?", [], system=None)
+    assert bare == [{"role": "user", "content": "Question: Q?"}]
+
+
+def test_order_runs_report_each_order(llm):
+    task = P.TASKS["sentiment"]
+    demos = P.choose_demos(task, k=2, seed=0)
+    rows = load("reviews", "test")[:3]
+    orders = {lesson.signs(o): o for o in (demos, demos[::-1])}
+    out = lesson.order_runs(llm, rows, orders)
+    assert [r["order"] for r in out] == list(orders)
+    for r in out:
+        assert abs(r["P(negative) for 'N/A'"] + r["P(positive) for 'N/A'"] - 1) < 1e-6
+        assert r["last example"] in task.labels and 0 <= r["accuracy"] <= 1
+    assert out[0]["last example"] != out[1]["last example"]
