@@ -225,7 +225,7 @@ def recommend(situation: Situation, evidence: Evidence | None = None) -> Recomme
     # Latency: the measured p95 against the budget.
     budget = situation.latency_budget_ms
     prompt_ok, tuned_ok = task.prompt_p95_ms <= budget, task.finetune_p95_ms <= budget
-    lat = (f"measured p95 latency on a 2-core CPU: prompt {task.prompt_p95_ms:,.0f} ms, "
+    lat = (f"measured p95 latency: prompt {task.prompt_p95_ms:,.0f} ms, "
            f"fine-tuned encoder {task.finetune_p95_ms:,.0f} ms, against your {budget:,.0f} ms")
     if not prompt_ok and tuned_ok:
         reasons.append(f"Latency favours fine-tuning: {lat}. A fine-tuned small model reads only "
