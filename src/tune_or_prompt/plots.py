@@ -173,15 +173,16 @@ def break_even(models: Sequence[Any], queries_per_day: float | None = None,
     for i, m in enumerate(models):
         ax.plot(xs, [m.total(x) for x in xs], color=COLOURS[i % len(COLOURS)],
                 linestyle=["-", "--", ":"][i % 3], label=m.name)
-    for m, q in points:
-        if math.isfinite(q) and 0 < q <= horizon:
-            ax.axvline(q, color="grey", linewidth=0.8)
-            days = f" = {q / queries_per_day:,.0f} days" if queries_per_day else ""
-            ax.annotate(f"{m.name.split(' (')[0]} vs fine-tuning:\n{q:,.0f} queries{days}",
-                        (q, m.total(q)), textcoords="offset points", xytext=(6, -24),
-                        fontsize=8)
+    top = max(m.total(horizon) for m in models)
+    shown = [(m, q) for m, q in points if math.isfinite(q) and 0 < q <= horizon]
+    for i, (m, q) in enumerate(shown):
+        ax.axvline(q, color="grey", linewidth=0.8)
+        days = f"\n = {q / queries_per_day:,.0f} days" if queries_per_day else ""
+        ax.text(q, top * (0.93 - 0.2 * i), f" {m.name} = fine-tuning\n after {q:,.0f} queries{days}",
+                fontsize=8, va="top", ha="left" if q < 0.6 * horizon else "right",
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
     ax.set(xlabel="queries served", ylabel="total cost (USD)", title="Total cost vs queries")
     ax.xaxis.set_major_formatter(FuncFormatter(
         lambda v, _: f"{v / 1e6:g}M" if v >= 1e6 else f"{v / 1e3:g}k" if v else "0"))
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=8, loc="center right")
     return fig
