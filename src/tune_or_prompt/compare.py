@@ -20,7 +20,6 @@ from .metrics import PRICES, Prices
 
 TASK_SETS: dict[str, tuple[str, ...]] = {"tickets": ("intent", "urgent"),
                                          "reviews": ("sentiment",)}
-DATASETS = {"tickets": "tickets", "reviews": "reviews"}
 MAIN_TARGET = {"tickets": "intent", "reviews": "sentiment"}
 
 
@@ -90,7 +89,7 @@ class Side:
 def rows_of(task_set: str, split: str, n: int, seed: int = 0) -> list[dict[str, Any]]:
     """``n`` rows of a split, stratified by the main label (intent or sentiment), so every class
     is present; tickets keep their natural share of urgent ones."""
-    rows = load(DATASETS[task_set], split)
+    rows = load(task_set, split)
     if n >= len(rows):
         return rows
     target = MAIN_TARGET[task_set]
@@ -213,7 +212,7 @@ def run_finetuning(task_set: str, rows: Sequence[dict[str, Any]], settings: Sett
 
     parts: dict[str, dict[str, Any]] = {}
     used: set[str] = set()
-    validation = load(DATASETS[task_set], "validation")[::3]  # a third: quicker epochs (Lab 2)
+    validation = load(task_set, "validation")[::3]  # a third: quicker epochs (Lab 2)
     for target in TASK_SETS[task_set]:
         size = settings.urgent_train_size if target == "urgent" else settings.train_size
         result = F.finetune(target, train_size=size, epochs=settings.epochs,

@@ -17,7 +17,7 @@ import html
 import itertools
 import json
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from importlib import resources
 from typing import Any
 
@@ -374,7 +374,3 @@ class DecisionHelper:
                 "text/html": self.to_html(),
                 "text/plain": "Decision helper (run in Jupyter, or open the built site)"}
 
-
-def with_prices(evidence: Evidence, prices: Prices) -> Evidence:
-    """The same evidence at other prices."""
-    return replace(evidence, prices=prices)

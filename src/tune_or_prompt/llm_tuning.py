@@ -20,6 +20,7 @@ from typing import Any
 
 from .data import TARGETS, balanced_sample, load
 from .finetuning import count_parameters
+from .jsonl import write_records
 from .models import LoadedModel, load_generative, quiet_transformers
 from .prompting import TASKS, plain_prompt
 
@@ -34,10 +35,8 @@ def pairs(target: str, rows: Sequence[dict[str, Any]],
 
 def write_jsonl(records: Iterable[dict[str, Any]], path: str | Path) -> Path:
     """One JSON object per line (UTF-8): the format fine-tuning services and tools expect."""
-    path = Path(path)
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
-                    encoding="utf-8")
-    return path
+    write_records(path, records)
+    return Path(path)
 
 
 def read_pairs(path: str | Path) -> list[dict[str, str]]:
