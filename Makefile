@@ -26,7 +26,7 @@ help:
 	@echo "make book   set up (.venv) and build the site into $(BUILD_DIR)/html"
 	@echo "make test   set up and run every test (builds the site from scratch)"
 	@echo "make lint   ruff;  make sync   regenerate the .ipynb twins of the .md notebooks"
-	@echo "make bench  measure lab run times, k-shot results and the KV-cache speed-up"
+	@echo "make bench  measure lesson and lab run times, k-shot results and the KV-cache speed-up"
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-models.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

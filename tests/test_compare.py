@@ -118,3 +118,55 @@ def test_compare_reviews_end_to_end(tmp_path):
     assert table[0].startswith("approach,accuracy,macro-F1")
     assert {line.split(",")[0] for line in table[1:]} == {"prompting", "fine-tuning"}
     assert (tmp_path / "o" / "break-even.png").exists()
+
+
+def test_reference_run_round_trips(tmp_path):
+    sides = [side("prompting", 0.7, tokens=600, cpu=300.0),
+             side("fine-tuning", 0.9, tokens=0, cpu=30.0, setup=20.0, labelled=200)]
+    sides[1].details = {"intent": {"report": {"accuracy": 0.9}, "train_size": 200,
+                                   "result": object()}}  # the model itself is not saved
+    result = {"sides": {"tickets": sides},
+              "curves": {"intent": [{"approach": "prompting", "labelled": 0, "accuracy": 0.4}]},
+              "choices": {"intent": C.PromptChoice(1, True, 0.6)}}
+    path = C.save_reference(result, "a test run", path=tmp_path / "ref.json")
+    back = C.load_reference(path.read_text())
+    assert back["source"] == "a test run" and back["settings"]["n_test"] == C.Settings().n_test
+    assert back["choices"] == result["choices"] and back["curves"] == result["curves"]
+    assert back["sides"]["tickets"][0] == sides[0]
+    assert back["sides"]["tickets"][1].details == {"intent": {"report": {"accuracy": 0.9},
+                                                              "train_size": 200}}
+    with pytest.raises(ValueError, match="unexpected keys"):
+        C.side_from_record({**C.side_record(sides[0]), "colour": "red"})
+
+
+def test_reference_run_is_a_real_measurement_of_both_task_sets():
+    run = C.reference_run()
+    assert "make bench" in run["source"]
+    tickets, reviews = run["sides"]["tickets"], run["sides"]["reviews"]
+    assert [s.approach for s in tickets] == ["prompting", "fine-tuning"]
+    assert set(run["choices"]) == {"intent", "urgent", "sentiment"}
+    n = run["settings"]["n_test"]
+    for s in tickets + reviews:
+        main = C.MAIN_TARGET[s.task]
+        report = s.details[main]["report"]
+        assert report["accuracy"] == s.accuracy and 0 < s.accuracy <= 1
+        assert sum(map(sum, report["confusion"])) == n  # every test row was answered
+        assert 0 < s.latency_median_s <= s.latency_p95_s
+    for s in tickets:  # urgent recall is the urgent report's
+        urgent = s.details["urgent"]["report"]["per_class"]["urgent"]
+        assert s.urgent_recall == urgent["recall"] and urgent["support"] > 0
+    assert tickets[1].labelled_examples >= tickets[1].details["intent"]["train_size"]
+    assert set(run["curves"]) == {"intent", "sentiment"}
+
+
+def test_reference_run_answers_agree_with_its_scores():
+    """The stored per-ticket answers (Lesson 1's trace) reproduce the stored accuracies."""
+    run = C.reference_run()
+    n = run["settings"]["n_test"]
+    for task_set, sides in run["sides"].items():
+        rows = C.test_rows(task_set, n, run["settings"]["seed"])
+        for s in sides:
+            for target, part in s.details.items():
+                assert list(part["answers"]) == [str(r["id"]) for r in rows]
+                right = sum(part["answers"][str(r["id"])] == label_of(r, target) for r in rows)
+                assert right / n == pytest.approx(part["report"]["accuracy"])

@@ -127,3 +127,13 @@ def test_reference_evidence_is_a_real_measurement():
         assert task["prompt_tokens"] > task["prompt_tokens"] / 2 > 0
         assert len(task["curve"]) >= 3
     assert ev.general.task == "sentiment" and ev.specialised.task == "intent"
+
+
+def test_recommendation_as_text_wraps_every_reason():
+    rec = D.recommend(D.Situation(200, 3000, 300, "in-house", "rarely"), EVIDENCE)
+    text = rec.as_text(width=60)
+    assert text.startswith(rec.choice.upper() + ":")
+    assert all(len(line) <= 60 for line in text.splitlines())
+    assert text.count("\n- ") == len(rec.reasons)
+    flat = " ".join(text.split())
+    assert all(" ".join(reason.split()) in flat for reason in rec.reasons)

@@ -42,3 +42,30 @@ def test_table_rounds_for_reading():
     assert list(frame.index) == ["a"]
     assert frame.loc["a"].tolist() == ["0.88", "1,234", "0.0065"]
     assert CS.table([{"system": "b", "ms": 17.58}]).loc["b", "ms"] == "18"
+
+
+def tickets_sides():
+    from tune_or_prompt.compare import Side
+
+    urgent = {"report": {"per_class": {"urgent": {"recall": 9 / 11, "support": 11}}}}
+    prompt = Side("prompting", "tickets", 0.5, 0.45, 0.0, 0.0, 2, 0.0, 0.0, 300.0, 0.2, 0.25,
+                  700.0, details={"intent": {"k": 1, "calibrated": True}, "urgent": {
+                      "k": 0, "calibrated": False, **urgent}})
+    tuned = Side("fine-tuning", "tickets", 0.9, 0.9, 9 / 11, 0.6, 296, 40.0, 80.0, 0.0, 0.02,
+                 0.03, 50.0, details={"intent": {}, "urgent": urgent})
+    return [prompt, tuned]
+
+
+def test_rows_from_sides_name_the_settings_and_price_the_cpu():
+    rows = CS.rows_from(tickets_sides())
+    assert [r["system"] for r in rows] == ["prompt, k=1", "fine-tuned, 296 labelled"]
+    assert rows[0]["p95 ms"] == pytest.approx(250) and rows[1]["median ms"] == pytest.approx(20)
+    # 700 CPU-s per 1,000 at $0.045 per CPU-hour
+    assert rows[0]["USD per 1,000"] == pytest.approx(700 / 3600 * 0.045)
+    assert rows[1]["urgent recall"] == pytest.approx(9 / 11)
+    marks = CS.check(rows, [CS.Target("urgent recall", 0.8), CS.Target("accuracy", 0.85)])
+    assert marks[0]["urgent recall ≥ 0.8"] == "✗ 0" and marks[1]["accuracy ≥ 0.85"] == "✓ 0.90"
+
+
+def test_urgent_counts_come_from_the_report():
+    assert CS.urgent_counts(tickets_sides()[1]) == (9, 11)

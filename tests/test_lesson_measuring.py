@@ -53,3 +53,21 @@ def test_baselines_on_the_test_split():
     assert never["accuracy"] == pytest.approx(1 - urgent_share)
     assert never["recall of 'urgent'"] == 0.0
     assert rows["uniform random guess"]["accuracy"] == pytest.approx(0.5)
+
+
+def test_token_counts_match_the_transformers_tokenizer():
+    """Lesson 4 counts prompt tokens with the `tokenizers` library alone; the counts must be the
+    ones the prompting code sees through transformers."""
+    from tune_or_prompt.models import fast_tokenizer, load_generative
+    from tune_or_prompt.prompting import TASKS, choose_demos, plain_prompt
+
+    task = TASKS["intent"]
+    texts = [r["text"] for r in load("tickets", "test")[:5]]
+    prompts = [plain_prompt(task, choose_demos(task, 2, seed=0), t) for t in texts]
+    fast = [len(e.ids) for e in fast_tokenizer("generative").encode_batch(prompts)]
+    slow = [len(ids) for ids in load_generative().tokenizer(prompts)["input_ids"]]
+    assert fast == slow and min(fast) > 100
+    rows = M.prompt_costs(shots=(0, 2), queries=5)
+    assert [r["k"] for r in rows] == [0, 2]
+    assert rows[1]["tokens per request"] == round(sum(fast) / len(fast))
+    assert rows[1]["USD per 1,000 requests"] > rows[0]["USD per 1,000 requests"] > 0

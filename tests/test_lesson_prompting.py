@@ -64,3 +64,14 @@ def test_order_runs_report_each_order(llm):
         assert abs(r["P(negative) for 'N/A'"] + r["P(positive) for 'N/A'"] - 1) < 1e-6
         assert r["last example"] in task.labels and 0 <= r["accuracy"] <= 1
     assert out[0]["last example"] != out[1]["last example"]
+
+
+def test_weights_fingerprint_sees_a_change():
+    import torch
+
+    layer = torch.nn.Linear(4, 3)
+    before = lesson.weights_fingerprint(layer)
+    assert lesson.weights_fingerprint(layer) == before
+    with torch.no_grad():
+        layer.weight[0, 0] += 0.5
+    assert lesson.weights_fingerprint(layer) != before

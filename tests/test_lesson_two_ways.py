@@ -1,4 +1,4 @@
-"""Lesson 1 helpers: the JSONL pair, the head-only fine-tune, the trace and the pipeline figure."""
+"""Lesson 1 helpers: the JSONL pair, token counts, the trace and the pipeline figure."""
 
 from __future__ import annotations
 
@@ -6,20 +6,8 @@ import json
 
 import pytest
 
-from tune_or_prompt.data import INTENTS, balanced_sample, load
+from tune_or_prompt.data import load
 from tune_or_prompt.lessons import two_ways
-
-
-@pytest.fixture(scope="module")
-def encoder():
-    from tune_or_prompt.models import load_encoder
-
-    return load_encoder(labels=list(INTENTS))
-
-
-@pytest.fixture(scope="module")
-def head(encoder):
-    return two_ways.train_head(encoder, balanced_sample(load("tickets", "train"), "intent", 40))
 
 
 def test_jsonl_pair_round_trips():
@@ -29,51 +17,51 @@ def test_jsonl_pair_round_trips():
     assert "\n" not in two_ways.jsonl_pair(row)
 
 
-def test_head_columns_follow_the_label_order(head):
-    texts = [r["text"] for r in load("tickets", "test")[:30]]
-    probs = head.probabilities(texts)
-    assert probs.shape == (30, len(INTENTS))
-    assert abs(probs.sum(axis=1) - 1).max() < 1e-6
-    # our label-ordered argmax must agree with scikit-learn's own prediction
-    from tune_or_prompt.encoders import embed
-
-    sklearn_labels = head.classifier.predict(embed(head.encoder, texts).numpy())
-    assert head.predict(texts) == list(sklearn_labels)
-    assert head.trained_weights == len(INTENTS) * 384 + len(INTENTS)
-
-
-def test_weights_fingerprint_sees_a_change():
-    import torch
-
-    layer = torch.nn.Linear(4, 3)
-    before = two_ways.weights_fingerprint(layer)
-    assert two_ways.weights_fingerprint(layer) == before
-    with torch.no_grad():
-        layer.weight[0, 0] += 0.5
-    assert two_ways.weights_fingerprint(layer) != before
-
-
-def test_trace_and_stages_agree(encoder, head):
+def test_prompt_tokens_are_what_the_prompted_model_reads():
     from tune_or_prompt import prompting as P
     from tune_or_prompt.models import load_generative
 
-    llm = load_generative()
-    ticket = load("tickets", "test")[0]
+    rows = load("tickets", "test")[:3]
     demos = P.choose_demos(P.TASKS["intent"], k=1, seed=0)
-    trace = two_ways.prediction_trace(llm, head, [ticket], k=1)
-    assert trace[0]["true label"] == ticket["intent"]
-    assert trace[0]["prompted answer"] in INTENTS and trace[0]["fine-tuned answer"] in INTENTS
-    assert trace[0]["prompted tokens"] > 5 * trace[0]["fine-tuned tokens"]
-    stages = two_ways.pipeline_stages(llm, head, ticket, demos, 22_716_296, trace[0])
+    run = P.run(load_generative(), "intent", rows, k=1, demos=demos)
+    assert [two_ways.prompt_tokens(r["text"], demos) for r in rows] == list(run.prompt_tokens)
+    assert two_ways.encoder_tokens("hello") == 3  # [CLS] hello [SEP]
+    assert two_ways.encoder_tokens("word " * 200) == 64  # cut at the fine-tuning limit
+
+
+def test_trace_and_stages_come_from_the_reference_run():
+    from tune_or_prompt.compare import reference_run, test_rows
+
+    run = reference_run()
+    rows = test_rows("tickets", run["settings"]["n_test"], run["settings"]["seed"])
+    ids = [str(rows[0]["id"]), str(rows[5]["id"])]
+    trace = two_ways.prediction_trace(ids)
+    prompted, tuned = run["sides"]["tickets"]
+    for row, ticket in zip(trace, (rows[0], rows[5]), strict=True):
+        assert row["true label"] == ticket["intent"] and row["ticket"] == ticket["text"]
+        assert row["prompted answer"] == prompted.details["intent"]["answers"][row["id"]]
+        assert row["fine-tuned answer"] == tuned.details["intent"]["answers"][row["id"]]
+        assert row["prompted tokens"] > 5 * row["fine-tuned tokens"]
+    stages = two_ways.pipeline_stages(trace[0])
     assert [s.name for s in stages] == ["Input data", "Prompt engineering", "Training data",
                                         "Fine-tuning", "Prediction"]
     assert f"{len(load('tickets')):,} ticket rows" in stages[0].shape
-    # the figure's token count is the one the prompted model really read
     assert f"{trace[0]['prompted tokens']} tokens" in stages[1].shape
     assert trace[0]["fine-tuned answer"] in stages[4].example
     table = two_ways.trace_table(trace)
     assert list(table.columns) == ["ticket", "true label", "prompted base model",
                                    "fine-tuned model"]
+    with pytest.raises(ValueError, match="not among the reference run"):
+        two_ways.prediction_trace(["t0000-missing"])
+
+
+def test_score_agrees_with_the_reference_reports():
+    from tune_or_prompt.compare import reference_run
+
+    scores = two_ways.score()
+    for side in reference_run()["sides"]["tickets"]:
+        right, n = scores[side.approach]
+        assert right / n == pytest.approx(side.accuracy)
 
 
 def test_pipeline_figure_draws_every_stage():

@@ -101,3 +101,22 @@ def test_encoder_loads_with_fresh_head():
     assert nearest_label(enc, "my card never arrived in the post",
                          [("where is my new card", "card_delivery"),
                           ("I forgot my passcode", "login_and_access")]) == "card_delivery"
+
+
+def test_fast_tokenizer_and_weight_count_match_the_loaded_models():
+    """Lessons 1 and 4 count tokens and weights without loading a model; the counts must be the
+    loaded models' own."""
+    from tune_or_prompt.data import INTENTS, load
+    from tune_or_prompt.models import fast_tokenizer, load_encoder, load_generative, weight_count
+
+    texts = [r["text"] for r in load("tickets", "test")[:6]]
+    llm, encoder = load_generative(), load_encoder(labels=list(INTENTS))
+    fast = fast_tokenizer("generative")
+    assert [fast.encode(t, add_special_tokens=False).ids for t in texts] == [
+        llm.tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
+    assert [fast_tokenizer("encoder").encode(t).ids for t in texts] == [
+        encoder.tokenizer(t)["input_ids"] for t in texts]
+    assert weight_count("generative") == sum(p.numel() for p in llm.model.parameters())
+    assert weight_count("encoder", head_labels=len(INTENTS)) == sum(
+        p.numel() for p in encoder.model.parameters())
+    assert weight_count("encoder", head_labels=2) == weight_count("encoder") + 2 * 385

@@ -1,6 +1,7 @@
 """`make bench`: the numbers the course promises, measured on this machine.
 
-Prints the lab notebooks' run times (each executed top to bottom in a fresh kernel), the k-shot
+Prints the lesson and lab notebooks' run times (each executed top to bottom in a fresh kernel;
+the lessons together must take under a minute), the k-shot
 prompting results with the lab's default settings, and the speed-up of reusing the prompt's
 key/value cache over recomputing the whole prompt for every label and query.
 Speed and accuracy targets live here, not in timed tests.
@@ -18,6 +19,7 @@ import numpy as np
 
 LABS = {"labs/01-few-shot-prompting.md": 90, "labs/02-fine-tuning.md": 90,
         "labs/03-head-to-head.md": 180, "labs/04-lora-smollm2.md": 120}  # target seconds
+LESSONS_TARGET = 60  # seconds for all the lessons together
 
 
 def time_notebook(path: Path, timeout: int = 900) -> float:
@@ -80,14 +82,14 @@ def finetuning_targets(train_size: int = 200, seed: int = 0) -> None:
 
 
 def head_to_head_reference(write: bool = False) -> None:
-    """Lab 3's study with its default settings; with ``write``, saves the evidence the decision
-    guide's helper uses (src/tune_or_prompt/data/reference_evidence.json)."""
+    """Lab 3's study with its default settings; with ``write``, saves it as the course's
+    reference run (src/tune_or_prompt/data/reference_run.json: Lesson 6 and the decision
+    helper's evidence)."""
     import datetime
 
     import pandas as pd
 
     from . import compare as C
-    from .decide import REFERENCE_FILE, evidence_from
 
     print("\n== Head to head (Lab 3's default settings) ==")
     start = time.perf_counter()
@@ -101,14 +103,9 @@ def head_to_head_reference(write: bool = False) -> None:
               f"{C.crossing_point(curve)} labelled examples")
     print(f"study: {time.perf_counter() - start:.0f} s")
     if write:
-        cores = os.cpu_count()
         source = (f"the course's reference run of Lab 3 (make bench, "
-                  f"{datetime.date.today():%Y-%m-%d}, {cores}-core CPU)")
-        evidence = evidence_from(result["sides"]["reviews"], result["sides"]["tickets"],
-                                 result["curves"]["sentiment"], result["curves"]["intent"], source)
-        path = Path(__file__).parent / "data" / REFERENCE_FILE
-        path.write_text(evidence.to_json() + "\n", encoding="utf-8")
-        print(f"wrote {path}")
+                  f"{datetime.date.today():%Y-%m-%d}, {os.cpu_count()}-core CPU)")
+        print(f"wrote {C.save_reference(result, source)}")
 
 
 def main() -> None:
@@ -116,8 +113,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=24, help="test messages per task (lab: 24)")
     parser.add_argument("--skip-labs", action="store_true")
     parser.add_argument("--write-reference", action="store_true",
-                        help="save the head-to-head as the decision helper's reference evidence")
-    parser.add_argument("--only", choices=["labs", "prompting", "finetuning", "compare"],
+                        help="save the head-to-head as the course's reference run")
+    parser.add_argument("--only", choices=["lessons", "labs", "prompting", "finetuning",
+                                           "compare"],
                         help="run one section only")
     args = parser.parse_args()
 
@@ -130,13 +128,23 @@ def main() -> None:
     root = Path(__file__).resolve().parents[2]
     print(f"machine: {platform.machine()}, {torch.get_num_threads()} torch threads, "
           f"torch {torch.__version__}")
-    sections = {args.only} if args.only else {"labs", "prompting", "finetuning", "compare"}
+    sections = ({args.only} if args.only
+                else {"lessons", "labs", "prompting", "finetuning", "compare"})
     if args.skip_labs:
         sections.discard("labs")
     if "finetuning" in sections:
         finetuning_targets()
     if "compare" in sections:
         head_to_head_reference(write=args.write_reference)
+    if "lessons" in sections:
+        print("\n== Lesson run times (fresh kernel, top to bottom) ==")
+        total = 0.0
+        for lesson in sorted((root / "lessons").glob("[0-9]*.md")):
+            seconds = time_notebook(lesson)
+            total += seconds
+            print(f"lessons/{lesson.name}: {seconds:.1f} s")
+        verdict = "OK" if total <= LESSONS_TARGET else "OVER"
+        print(f"all lessons: {total:.1f} s (target {LESSONS_TARGET} s: {verdict})")
     if "labs" in sections:
         print("\n== Lab run times (fresh kernel, top to bottom) ==")
         for lab, target in LABS.items():

@@ -8,15 +8,18 @@ sentiment) and returns one `Side` per approach with every number of the comparis
 
 from __future__ import annotations
 
+import functools
+import json
 import random
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from . import costs
 from .data import label_of, load
-from .metrics import PRICES, Prices
+from .metrics import PRICES, Prices, classification_report
 
 TASK_SETS: dict[str, tuple[str, ...]] = {"tickets": ("intent", "urgent"),
                                          "reviews": ("sentiment",)}
@@ -196,6 +199,8 @@ def run_prompting(task_set: str, rows: Sequence[dict[str, Any]], settings: Setti
                          "prompt_tokens": batched.summary()["prompt_tokens"],
                          "latency_median_s": t["latency_median_s"],
                          "latency_p95_s": t["latency_p95_s"], "cpu_s_per_1000": t["cpu_s_per_1000"],
+                         "answers": dict(zip([str(r["id"]) for r in rows],
+                                             batched.predictions(choice.calibrated), strict=True)),
                          "run": batched}
         if progress:
             mode = f"k={k}" + (" calibrated" if choice.calibrated else "")
@@ -220,10 +225,16 @@ def run_finetuning(task_set: str, rows: Sequence[dict[str, Any]], settings: Sett
                             val_rows=validation, progress=False)
         used.update(result.train_ids)
         lat = F.measure_latency(result, [r["text"] for r in rows[:settings.latency_queries]])
-        parts[target] = {"report": F.evaluate(result, rows),
+        predicted = F.predict(result, [r["text"] for r in rows])
+        parts[target] = {"report": classification_report(
+                             [label_of(r, target) for r in rows], predicted, result.labels),
+                         "answers": dict(zip([str(r["id"]) for r in rows], predicted, strict=True)),
                          "setup_seconds": result.train_seconds,
                          "setup_cpu_seconds": result.train_cpu_seconds,
-                         "prompt_tokens": 0.0, **lat, "result": result}
+                         "train_size": result.train_size,
+                         "trainable_parameters": result.trainable_parameters,
+                         "prompt_tokens": 0.0, **lat,
+                         "result": result}
         if progress:
             print(f"fine-tune  {target:9} n={result.train_size}: accuracy "
                   f"{parts[target]['report']['accuracy']:.3f} ({result.train_seconds:.1f} s training)")
@@ -318,11 +329,56 @@ def crossing_point(curve: Sequence[dict[str, Any]], metric: str = "accuracy") ->
 
 
 def side_record(side: Side) -> dict[str, Any]:
-    """A JSON-friendly record of a side (without the models and runs)."""
+    """A JSON-friendly record of a side (without the models and runs; with each target's
+    quality report)."""
     record = asdict(side)
-    record["details"] = {t: {k: v for k, v in part.items() if k not in ("run", "result", "report")}
+    record["details"] = {t: {k: v for k, v in part.items() if k not in ("run", "result")}
                          for t, part in side.details.items()}
     return record
+
+
+def side_from_record(record: dict[str, Any]) -> Side:
+    """The `Side` that `side_record` wrote (its details keep the numbers, not the models)."""
+    names = {f.name for f in fields(Side)}
+    unknown = sorted(set(record) - names)
+    if unknown:
+        raise ValueError(f"not a side record: unexpected keys {unknown}")
+    return Side(**record)
+
+
+REFERENCE_RUN = "reference_run.json"
+
+
+def save_reference(result: dict[str, Any], source: str, settings: Settings = Settings(),
+                   path: str | Path | None = None) -> Path:
+    """Save a `study` result as the course's reference run (what Lesson 6 reads and the
+    decision helper's evidence comes from); ``source`` says where and when it was measured."""
+    path = Path(path) if path else Path(__file__).parent / "data" / REFERENCE_RUN
+    record = {"source": source, "settings": asdict(settings),
+              "choices": {t: asdict(c) for t, c in result["choices"].items()},
+              "sides": {name: [side_record(s) for s in sides]
+                        for name, sides in result["sides"].items()},
+              "curves": result["curves"]}
+    path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def load_reference(text: str) -> dict[str, Any]:
+    """A saved reference run, shaped like a `study` result plus its source and settings."""
+    data = json.loads(text)
+    return {"source": data["source"], "settings": data["settings"],
+            "choices": {t: PromptChoice(**c) for t, c in data["choices"].items()},
+            "sides": {name: [side_from_record(r) for r in records]
+                      for name, records in data["sides"].items()},
+            "curves": data["curves"]}
+
+
+@functools.cache
+def reference_run() -> dict[str, Any]:
+    """The course's reference run of Lab 3's study, measured by
+    ``python -m tune_or_prompt.bench --only compare --write-reference``."""
+    text = resources.files("tune_or_prompt.data").joinpath(REFERENCE_RUN).read_text("utf-8")
+    return load_reference(text)
 
 
 def write_report(task_set: str, sides: Sequence[Side], curve: Sequence[dict[str, Any]] | None,

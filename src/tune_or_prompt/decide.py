@@ -113,14 +113,14 @@ class Evidence:
                    Prices(**data.get("prices", {})))
 
 
-REFERENCE_FILE = "reference_evidence.json"
-
-
 @functools.cache
 def reference_evidence() -> Evidence:
-    """The course's own head-to-head measurements (written by ``make bench``)."""
-    text = resources.files("tune_or_prompt.data").joinpath(REFERENCE_FILE).read_text("utf-8")
-    return Evidence.from_json(text)
+    """The evidence of the course's reference run of Lab 3 (`compare.reference_run`)."""
+    from .compare import reference_run
+
+    run = reference_run()
+    return evidence_from(run["sides"]["reviews"], run["sides"]["tickets"],
+                         run["curves"]["sentiment"], run["curves"]["intent"], run["source"])
 
 
 def evidence_from(general: list, specialised: list, general_curve: list,
@@ -141,7 +141,7 @@ def evidence_from(general: list, specialised: list, general_curve: list,
             prompt_tokens=prompt.details[main]["prompt_tokens"],
             prompt_cpu_s_per_query=prompt.details[main]["cpu_s_per_1000"] / 1000,
             finetune_accuracy=tuned.accuracy,
-            finetune_labelled=int(tuned.details[main]["result"].train_size),
+            finetune_labelled=int(tuned.details[main]["train_size"]),
             finetune_p95_ms=1000 * tuned.details[main]["latency_p95_s"],
             finetune_cpu_s_per_query=tuned.details[main]["cpu_s_per_1000"] / 1000,
             train_cpu_seconds=tuned.details[main]["setup_cpu_seconds"],
@@ -159,6 +159,16 @@ class Recommendation:
     reasons: tuple[str, ...]
     source: str
     numbers: dict[str, float | None]
+
+    def as_text(self, width: int = 70) -> str:
+        """The recommendation as plain text wrapped to ``width`` (for a notebook's output)."""
+        import textwrap
+
+        wrap = functools.partial(textwrap.wrap, width=width, break_on_hyphens=False)
+        lines = wrap(f"{self.choice.upper()}: {self.headline}")
+        for reason in self.reasons:
+            lines += wrap(reason, initial_indent="- ", subsequent_indent="  ")
+        return "\n".join(lines)
 
 
 def _pct(x: float) -> str:

@@ -56,10 +56,11 @@ def _dataset(tokenizer, rows: Sequence[dict[str, Any]], target: str, labels: Seq
     from datasets import Dataset
 
     index = {label: i for i, label in enumerate(labels)}
-    data = Dataset.from_dict({"text": [r["text"] for r in rows],
-                              "label": [index[label_of(r, target)] for r in rows]})
-    return data.map(lambda b: tokenizer(b["text"], truncation=True, max_length=MAX_LENGTH),
-                    batched=True, remove_columns=["text"])
+    # Tokenised up front rather than with Dataset.map, which spends about a second hashing the
+    # tokenizer for its cache fingerprint on every call (and prints a progress bar).
+    features = dict(tokenizer([r["text"] for r in rows], truncation=True, max_length=MAX_LENGTH))
+    features["label"] = [index[label_of(r, target)] for r in rows]
+    return Dataset.from_dict(features)
 
 
 def count_parameters(model) -> tuple[int, int]:

@@ -312,6 +312,48 @@ def load_generative(name: str | None = None, source: str | None = None,
     return _load_generative(spec.name, src)
 
 
+def embedded_files(role: Role) -> Path:
+    """The folder holding the embedded default ``role`` model's tokenizer.json and
+    model.safetensors (for SmolLM2: its converted copy, made on first use)."""
+    spec = get_spec(None, role)
+    if role == "generative":
+        folder = converted_dir(spec)
+        return folder if (folder / "tokenizer.json").is_file() else local_generative_dir(spec)
+    return verify_embedded(spec)
+
+
+@functools.cache
+def fast_tokenizer(role: Role = "generative") -> Any:
+    """The embedded default model's tokenizer, read from its tokenizer.json by the `tokenizers`
+    library: the same token ids as transformers' tokenizer, without importing transformers or
+    torch (which takes seconds). Encode with ``add_special_tokens=False`` for a generative
+    prompt; an encoder reads its [CLS] and [SEP] markers too."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(embedded_files(role) / "tokenizer.json"))
+    tokenizer.no_padding()  # the encoder's file pads every text to 128 tokens
+    tokenizer.no_truncation()
+    return tokenizer
+
+
+def weight_count(role: Role, head_labels: int = 0) -> int:
+    """Weights (parameters) of the embedded default ``role`` model, read from its safetensors
+    header without loading it; ``head_labels`` adds a linear classification head over the
+    encoder's sentence vector (what `load_encoder` attaches)."""
+    import math
+
+    from safetensors import safe_open
+
+    with safe_open(str(embedded_files(role) / "model.safetensors"), framework="numpy") as f:
+        shapes = {key: f.get_slice(key).get_shape() for key in f.keys()}  # noqa: SIM118
+    total = sum(math.prod(shape) for key, shape in shapes.items()
+                if not key.endswith("position_ids"))  # a buffer, not a weight
+    if not head_labels:
+        return total
+    width = shapes["embeddings.word_embeddings.weight"][1]
+    return total + head_labels * (width + 1)
+
+
 def load_encoder(
     name: str | None = None,
     labels: list[str] | None = None,

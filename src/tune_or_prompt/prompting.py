@@ -127,9 +127,10 @@ def plain_prompt(task: Task, demos: Sequence[dict[str, Any]], query: str,
     return text + f"Message: {query}\n{ANSWER_PREFIX}"
 
 
-def split_prompt(loaded: LoadedModel, task: Task, demos: Sequence[dict[str, Any]],
+def split_prompt(loaded: LoadedModel | None, task: Task, demos: Sequence[dict[str, Any]],
                  describe: bool = True, style: str = "plain") -> PromptParts:
-    """The prompt for ``demos`` split at the query.
+    """The prompt for ``demos`` split at the query (``loaded`` is needed for the chat style
+    only).
 
     ``style='plain'`` writes the examples as one completion-style text (what this small model
     follows best in our measurements); ``'chat'`` uses the model's chat template, one
@@ -138,6 +139,8 @@ def split_prompt(loaded: LoadedModel, task: Task, demos: Sequence[dict[str, Any]
     if style == "plain":
         text = plain_prompt(task, demos, PLACEHOLDER, describe)
     elif style == "chat":
+        if loaded is None:
+            raise ValueError("the chat style needs the model whose chat template it uses")
         text = render(loaded, build_messages(task, demos, PLACEHOLDER, describe))
     else:
         raise ValueError(f"style must be one of {STYLES}, not {style!r}")

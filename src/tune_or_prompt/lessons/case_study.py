@@ -1,17 +1,16 @@
-"""Lesson 6 (Putting it together): score a prompted and a fine-tuned system on the same rows,
-under the same conditions, and check them against targets written down beforehand."""
+"""Lesson 6 (Putting it together): read a head-to-head of a prompted and a fine-tuned system
+(measured on the same rows by `tune_or_prompt.compare`) and check it against targets written
+down beforehand."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..data import label_of
-from ..metrics import PRICES, Prices, classification_report, cpu_cost_per_1000, latency_summary
+from ..metrics import PRICES, Prices, cpu_cost_per_1000
 from ..plots import COLOURS, _figure
 
 
@@ -19,7 +18,7 @@ from ..plots import COLOURS, _figure
 class Target:
     """One line of the definition of "good": a metric and the value it must reach."""
 
-    metric: str  # a key of the rows that `prompt_row` and `finetuned_row` return
+    metric: str  # a key of the rows that `rows_from` returns
     threshold: float
     higher_is_better: bool = True
 
@@ -30,48 +29,40 @@ class Target:
         return f"{self.metric} {'≥' if self.higher_is_better else '≤'} {self.threshold:g}"
 
 
-def _row(system: str, report: dict[str, Any], tokens: float, latency: Sequence[float],
-         cpu_seconds: float, n: int, prices: Prices) -> dict[str, Any]:
-    lat = latency_summary(latency)
-    cpu_per_1000 = 1000 * cpu_seconds / max(n, 1)
-    return {"system": system, "accuracy": report["accuracy"], "macro_f1": report["macro_f1"],
-            "tokens per request": float(tokens), "median ms": 1000 * lat["median"],
-            "p95 ms": 1000 * lat["p95"], "CPU-s per 1,000": cpu_per_1000,
-            "USD per 1,000": cpu_cost_per_1000(cpu_per_1000 / 1000, prices)}
+def describe(side) -> str:
+    """A short name for a `compare.Side`: the prompt's number of examples for its main target
+    (the first), or the fine-tune's labelled examples."""
+    if side.approach == "prompting":
+        main = next(iter(side.details.values()))
+        return f"prompt, k={main['k']}"
+    return f"fine-tuned, {side.labelled_examples} labelled"
 
 
-def prompt_row(system: str, run, calibrated: bool = False,
-               prices: Prices = PRICES) -> dict[str, Any]:
-    """A results row for a `prompting.PromptRun` (run it with ``batch_size=1`` so that its
-    latency is per request, like the fine-tuned model's)."""
-    return _row(system, run.report(calibrated), float(np.mean(run.prompt_tokens)), run.latency,
-                run.cpu_seconds, len(run.latency), prices)
+def rows_from(sides: Sequence[Any], prices: Prices = PRICES) -> list[dict[str, Any]]:
+    """One results row per `compare.Side` (as Lab 3 measures them, or as the reference run
+    stored them), with the metric names the targets use."""
+    out = []
+    for side in sides:
+        row = {"system": describe(side), "accuracy": side.accuracy, "macro-F1": side.macro_f1}
+        if side.urgent_recall is not None:
+            row["urgent recall"] = side.urgent_recall
+            row["urgent precision"] = side.urgent_precision
+        row.update({"labelled examples": side.labelled_examples,
+                    "training s": side.setup_seconds,
+                    "tokens per request": side.prompt_tokens,
+                    "median ms": 1000 * side.latency_median_s,
+                    "p95 ms": 1000 * side.latency_p95_s,
+                    "CPU-s per 1,000": side.cpu_s_per_1000,
+                    "USD per 1,000": cpu_cost_per_1000(side.cpu_s_per_1000 / 1000, prices)})
+        out.append(row)
+    return out
 
 
-def finetuned_row(system: str, result, rows: Sequence[dict[str, Any]],
-                  prices: Prices = PRICES) -> dict[str, Any]:
-    """A results row for a `finetuning.FineTuneResult` on ``rows``: each row is predicted on its
-    own, one at a time, and timed (as a service answers requests)."""
-    import torch
-
-    from ..finetuning import MAX_LENGTH
-
-    texts = [r["text"] for r in rows]
-    predicted, latency, tokens = [], [], []
-    cpu0 = time.process_time()
-    with torch.inference_mode():
-        for text in texts:
-            start = time.perf_counter()
-            batch = result.tokenizer([text], truncation=True, max_length=MAX_LENGTH,
-                                     return_tensors="pt")
-            logits = result.model(**batch).logits[0]
-            latency.append(time.perf_counter() - start)
-            predicted.append(result.labels[int(logits.argmax())])
-            tokens.append(int(batch["input_ids"].shape[1]))
-    cpu = time.process_time() - cpu0
-    gold = [label_of(r, result.target) for r in rows]
-    report = classification_report(gold, predicted, result.labels)
-    return _row(system, report, float(np.mean(tokens)), latency, cpu, len(rows), prices)
+def urgent_counts(side) -> tuple[int, int]:
+    """(urgent tickets caught, urgent tickets in the rows) from a tickets side's report."""
+    urgent = side.details["urgent"]["report"]["per_class"]["urgent"]
+    support = int(urgent["support"])
+    return round(urgent["recall"] * support), support
 
 
 def interval(correct: int, n: int, z: float = 1.96) -> tuple[float, float]:

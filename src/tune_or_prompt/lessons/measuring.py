@@ -134,41 +134,46 @@ def confusion_pair(matrices: Sequence[Sequence[Sequence[int]]], labels: Sequence
     return fig
 
 
-def _generative_tokenizer():
-    """SmolLM2's tokenizer alone (no model weights), from the course's converted copy when it
-    exists, else via the usual loader."""
-    from transformers import AutoTokenizer
-
-    from ..models import converted_dir, get_spec, local_generative_dir, quiet_transformers
-
-    spec = get_spec(None, "generative")
-    folder = converted_dir(spec)
-    if not (folder / "tokenizer.json").is_file():
-        folder = local_generative_dir(spec)
-    with quiet_transformers():
-        return AutoTokenizer.from_pretrained(folder)
-
-
 def prompt_costs(shots: Sequence[int] = (0, 1, 2, 4, 8, 16), queries: int = 50,
                  output_tokens: int = 1, seed: int = 0,
                  prices: Prices = PRICES) -> list[dict[str, float]]:
     """Tokens per request of Lab 1's k-shot intent prompt (SmolLM2's tokenizer, averaged over
     ``queries`` test tickets) and what 1,000 such requests would cost at a hosted model's
     per-token prices."""
+    from ..models import fast_tokenizer
     from ..prompting import TASKS, choose_demos, plain_prompt
 
-    tokenizer = _generative_tokenizer()
+    tokenizer = fast_tokenizer("generative")
     task = TASKS["intent"]
     texts = [r["text"] for r in load("tickets", "test")[:queries]]
     rows = []
     for k in shots:
         demos = choose_demos(task, k, seed=seed)
         prompts = [plain_prompt(task, demos, text) for text in texts]
-        tokens = float(np.mean([len(ids) for ids in tokenizer(prompts)["input_ids"]]))
+        tokens = float(np.mean([len(e.ids) for e in tokenizer.encode_batch(prompts)]))
         rows.append({"k": k, "tokens per request": round(tokens),
                      "USD per 1,000 requests": token_cost_per_1000(tokens, output_tokens,
                                                                     prices)})
     return rows
+
+
+def speed_table(sides: Sequence[Any], target: str, prices: Prices = PRICES):
+    """Latency (median, p95) and compute cost of each `compare.Side` for one target, one
+    request at a time, as Lab 3 measured them."""
+    import pandas as pd
+
+    from ..metrics import cpu_cost_per_1000
+
+    rows = []
+    for side in sides:
+        part = side.details[target]
+        rows.append({"system": side.approach,
+                     "median ms": 1000 * part["latency_median_s"],
+                     "p95 ms": 1000 * part["latency_p95_s"],
+                     "CPU-s per 1,000": part["cpu_s_per_1000"],
+                     "USD per 1,000 (CPU)": cpu_cost_per_1000(part["cpu_s_per_1000"] / 1000,
+                                                              prices)})
+    return pd.DataFrame(rows).set_index("system")
 
 
 def encoder_latency(texts: Sequence[str], labels: Sequence[str] | None = None) -> dict[str, float]:

@@ -154,7 +154,7 @@ def signs(demos: Sequence[dict[str, Any]], task_name: str = "sentiment") -> str:
     return "\u00a0".join(SIGNS.get(task.gold(d), task.gold(d)) for d in demos)
 
 
-def wrap(text: str, width: int = 76) -> str:
+def wrap(text: str, width: int = 70) -> str:
     """``text`` with each long line wrapped for display (continuations indented by 4 spaces)."""
     import textwrap
 
@@ -162,7 +162,17 @@ def wrap(text: str, width: int = 76) -> str:
                      for line in text.splitlines())
 
 
+def weights_fingerprint(model: Any) -> float:
+    """A cheap checksum of every weight of a torch model (sum of all values in float64): equal
+    before and after means no weight changed."""
+    import torch
+
+    with torch.no_grad():
+        return float(sum(p.sum(dtype=torch.float64) for p in model.parameters()))
+
+
 __all__ = ["GROUNDED_SYSTEM", "PRODUCT_FACTS", "context_budget", "demonstration_text",
            "demonstration_tokens",
            "grounded_messages", "order_runs", "retrieve", "shots_table", "signs", "tokens",
-           "tokens_per_word", "wrap"]
+           "tokens_per_word", "weights_fingerprint", "wrap"]
+

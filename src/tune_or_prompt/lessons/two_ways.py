@@ -2,24 +2,21 @@
 real data at each stage, drawn as a figure, and the prediction trace of the same tickets through
 a prompted base model and a fine-tuned one.
 
-The fine-tuned side here is the cheapest kind of fine-tune, so that the lesson runs in seconds:
-the encoder stays frozen and only a linear classification head is trained on its sentence
-embeddings (Lab 2 fine-tunes every weight).
+The answers come from the course's reference run of Lab 3 (`compare.reference_run`), which
+stores every test ticket's answer from both systems; tokens and weights are counted here with
+the `tokenizers` and `safetensors` libraries, so the lesson loads no model and runs in seconds.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from .. import prompting as P
-from ..data import TARGETS, label_of, load
-from ..models import LoadedModel
+from ..data import label_of, load
+from .prompting import wrap  # re-exported: Lesson 1 wraps its prompt for display too
 
 MARK = {True: "✓", False: "✗"}
 ROUTE_COLOURS = {  # edge, fill
@@ -46,94 +43,80 @@ def jsonl_pair(row: dict[str, Any], target: str = "intent") -> str:
                       ensure_ascii=False)
 
 
-def count_tokens(loaded: LoadedModel, text: str, special: bool = False) -> int:
-    """Tokens the model reads for ``text``; ``special`` adds the tokenizer's special tokens (an
-    encoder reads its [CLS] and [SEP] markers too)."""
-    return len(loaded.tokenizer(text, add_special_tokens=special)["input_ids"])
+def prompt_tokens(text: str, demos: Sequence[dict[str, Any]], target: str = "intent") -> int:
+    """Tokens SmolLM2 reads for ``text`` in the k-shot plain prompt with ``demos``, counted as
+    `prompting.run` counts them (the shared prefix, then the query with the answer cue)."""
+    from ..models import fast_tokenizer
+
+    tokenizer = fast_tokenizer("generative")
+    parts = P.split_prompt(None, P.TASKS[target], demos)  # the plain style needs no model
+    return sum(len(tokenizer.encode(piece, add_special_tokens=False).ids)
+               for piece in (parts.prefix, text + parts.suffix))
 
 
-@dataclass
-class HeadOnly:
-    """A fine-tuned classifier of the cheapest kind: a frozen encoder plus a trained linear head
-    (logistic regression on the encoder's sentence embeddings)."""
+def encoder_tokens(text: str) -> int:
+    """Tokens the fine-tuned encoder reads for ``text``: [CLS], the text, [SEP], cut at the
+    fine-tuning length limit."""
+    from ..finetuning import MAX_LENGTH
+    from ..models import fast_tokenizer
 
-    encoder: LoadedModel
-    target: str
-    labels: tuple[str, ...]
-    classifier: Any
-    train_size: int
-    train_seconds: float  # embedding the training texts plus fitting the head
-
-    @property
-    def trained_weights(self) -> int:
-        """How many numbers training changed: the head's weights and biases."""
-        return int(self.classifier.coef_.size + self.classifier.intercept_.size)
-
-    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        """Class probabilities, columns in ``labels`` order."""
-        from ..encoders import embed
-
-        probs = self.classifier.predict_proba(embed(self.encoder, list(texts)).numpy())
-        order = [list(self.classifier.classes_).index(label) for label in self.labels]
-        return probs[:, order]
-
-    def predict(self, texts: Sequence[str]) -> list[str]:
-        return [self.labels[int(i)] for i in self.probabilities(texts).argmax(axis=1)]
+    return min(len(fast_tokenizer("encoder").encode(text).ids), MAX_LENGTH)
 
 
-def train_head(encoder: LoadedModel, rows: Sequence[dict[str, Any]],
-               target: str = "intent") -> HeadOnly:
-    """Train a linear head on frozen ``encoder`` embeddings of ``rows`` (seconds on a CPU)."""
-    from sklearn.linear_model import LogisticRegression
+def reference_demos(target: str = "intent", run: dict[str, Any] | None = None):
+    """The demonstrations the reference run's prompt showed for ``target``, and its setting."""
+    from ..compare import reference_run
 
-    from ..encoders import embed
-
-    start = time.perf_counter()
-    vectors = embed(encoder, [r["text"] for r in rows]).numpy()
-    classifier = LogisticRegression(max_iter=2000, C=10.0)
-    classifier.fit(vectors, [label_of(r, target) for r in rows])
-    return HeadOnly(encoder, target, TARGETS[target][2], classifier, len(rows),
-                    time.perf_counter() - start)
+    run = run or reference_run()
+    choice = run["choices"][target]
+    return P.choose_demos(P.TASKS[target], choice.k, "balanced", run["settings"]["seed"]), choice
 
 
-def _softmax(x: np.ndarray) -> np.ndarray:
-    e = np.exp(x - x.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+def prediction_trace(ids: Sequence[str], target: str = "intent",
+                     run: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The same test tickets through both systems of the reference run: for each, the true
+    label, each system's answer and the tokens each read for it. `trace_table` formats it."""
+    from ..compare import reference_run
+
+    run = run or reference_run()
+    prompted, tuned = run["sides"]["tickets"]
+    by_id = {str(r["id"]): r for r in load("tickets", "test")}
+    demos, _ = reference_demos(target, run)
+    trace = []
+    for ticket_id in ids:
+        if ticket_id not in prompted.details[target]["answers"]:
+            raise ValueError(f"ticket {ticket_id!r} is not among the reference run's test rows")
+        row = by_id[ticket_id]
+        trace.append({
+            "id": ticket_id, "ticket": row["text"], "true label": label_of(row, target),
+            "prompted answer": prompted.details[target]["answers"][ticket_id],
+            "prompted tokens": prompt_tokens(row["text"], demos, target),
+            "fine-tuned answer": tuned.details[target]["answers"][ticket_id],
+            "fine-tuned tokens": encoder_tokens(row["text"])})
+    return trace
 
 
-def prediction_trace(llm: LoadedModel, head: HeadOnly, rows: Sequence[dict[str, Any]],
-                     k: int = 1, seed: int = 0, calibrated: bool = True) -> list[dict[str, Any]]:
-    """The same tickets through both models: what each reads and what comes out.
+def score(target: str = "intent", run: dict[str, Any] | None = None) -> dict[str, tuple[int, int]]:
+    """(right, answered) for each system of the reference run on its test tickets."""
+    from ..compare import reference_run
 
-    The prompted side is the base generative model with a k-shot intent prompt (label scoring,
-    contextual calibration by default, as measured best in Lab 1); the fine-tuned side is
-    ``head``. One dict per ticket with, for each side, its answer, the probability it gave that
-    answer and the tokens it read. `trace_table` formats it for reading.
-    """
-    run = P.run(llm, head.target, rows, k=k, seed=seed)
-    scores = P.calibrate(run.scores, run.content_free) if calibrated else run.scores
-    prompted = _softmax(scores)
-    tuned = head.probabilities([r["text"] for r in rows])
-    return [{
-        "ticket": row["text"],
-        "true label": label_of(row, head.target),
-        "prompted answer": run.labels[int(prompted[i].argmax())],
-        "prompted probability": float(prompted[i].max()),
-        "prompted tokens": run.prompt_tokens[i],
-        "fine-tuned answer": head.labels[int(tuned[i].argmax())],
-        "fine-tuned probability": float(tuned[i].max()),
-        "fine-tuned tokens": count_tokens(head.encoder, row["text"], special=True),
-    } for i, row in enumerate(rows)]
+    run = run or reference_run()
+    gold = {str(r["id"]): label_of(r, target) for r in load("tickets", "test")}
+    out = {}
+    for side in run["sides"]["tickets"]:
+        answers = side.details[target]["answers"]
+        out[side.approach] = (sum(gold[i] == a for i, a in answers.items()), len(answers))
+    return out
 
 
 def _answer(row: dict[str, Any], side: str) -> str:
     label = row[f"{side} answer"]
-    return f"{label} {MARK[label == row['true label']]} ({row[f'{side} probability']:.0%})"
+    return f"{label} {MARK[label == row['true label']]}"
 
 
 def trace_table(trace: Sequence[dict[str, Any]]):
-    """The prediction trace as a DataFrame: per ticket, each model's answer (✓ right, ✗ wrong,
-    with the probability it gave it) and the tokens it read."""
+    """The prediction trace as a DataFrame: per ticket, each model's answer (✓ right, ✗ wrong)
+    and the tokens it read."""
     import pandas as pd
 
     return pd.DataFrame([{
@@ -146,92 +129,47 @@ def trace_table(trace: Sequence[dict[str, Any]]):
     } for row in trace])
 
 
-def wrap(text: str, width: int = 76) -> str:
-    """``text`` with each long line wrapped for display (continuations indented by 4 spaces)."""
-    import textwrap
-
-    return "\n".join(textwrap.fill(line, width, subsequent_indent="    ") if line else ""
-                     for line in text.splitlines())
-
-
-def time_one_request(llm: LoadedModel, head: HeadOnly, prompt: str, text: str,
-                     repeats: int = 2) -> dict[str, float]:
-    """Seconds for one request, best of ``repeats``: the prompted model reads the whole prompt
-    (one forward pass, enough to score one-token answers); the fine-tuned one reads the text."""
-    import torch
-
-    ids = llm.tokenizer(prompt, return_tensors="pt", add_special_tokens=False)["input_ids"]
-
-    def best(fn) -> float:
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - start)
-        return min(times)
-
-    with torch.inference_mode():
-        prompted = best(lambda: llm.model(ids))
-    tuned = best(lambda: head.probabilities([text]))
-    return {"prompted_s": prompted, "fine_tuned_s": tuned}
-
-
-def weights_fingerprint(model: Any) -> float:
-    """A cheap checksum of every weight of a torch model (sum of all values in float64): equal
-    before and after means no weight changed."""
-    import torch
-
-    with torch.no_grad():
-        return float(sum(p.sum(dtype=torch.float64) for p in model.parameters()))
-
-
 def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
-def pipeline_stages(llm: LoadedModel, head: HeadOnly, ticket: dict[str, Any],
-                    demos: Sequence[dict[str, Any]], full_weights: int,
-                    trace_row: dict[str, Any] | None = None) -> list[Stage]:
-    """The five stages, each with the shape of the real data that comes out of it.
+def pipeline_stages(trace_row: dict[str, Any], target: str = "intent",
+                    run: dict[str, Any] | None = None) -> list[Stage]:
+    """The five stages, each with the shape of the real data that comes out of it, following
+    the ticket of ``trace_row`` (a row of `prediction_trace`) through the reference run."""
+    from ..compare import reference_run
+    from ..models import weight_count
 
-    ``ticket`` is the new input followed through the pipeline; ``demos`` are the prompt's
-    demonstrations; ``full_weights`` is the encoder's parameter count (what full fine-tuning
-    would update); ``trace_row`` is this ticket's row of `prediction_trace`, if computed (the
-    prediction stage then shows both models' answers).
-    """
-    target = head.target
+    run = run or reference_run()
+    tuned = run["sides"]["tickets"][1].details[target]
     rows = load("tickets")
     train = load("tickets", "train")
     fields = list(rows[0])
     task = P.TASKS[target]
-    parts = P.split_prompt(llm, task, demos)  # tokenised as `prompting.run` does
-    prompt_tokens = count_tokens(llm, parts.prefix) + count_tokens(llm, ticket["text"]
-                                                                   + parts.suffix)
-    if trace_row is not None:
-        answers = (f"fine-tuned: {_answer(trace_row, 'fine-tuned')}   "
-                   f"prompted: {_answer(trace_row, 'prompted')}")
-    else:
-        answers = f"fine-tuned: {head.predict([ticket['text']])[0]}"
+    demos, choice = reference_demos(target, run)
+    parts = P.split_prompt(None, task, demos)
+    answers = (f"fine-tuned: {_answer(trace_row, 'fine-tuned')}   "
+               f"prompted: {_answer(trace_row, 'prompted')}")
     pair = json.loads(jsonl_pair(train[0], target))
     pair_example = json.dumps({"prompt": _short(pair["prompt"], 30),
                                "response": pair["response"]}, ensure_ascii=False)
+    weights = weight_count("encoder", head_labels=len(task.labels))
     return [
         Stage("Input data", "collect real examples of the task",
               f"{len(rows):,} ticket rows × {len(fields)} fields ({', '.join(fields)})",
-              f"“{ticket['text']}”", "shared"),
+              f"“{trace_row['ticket']}”", "shared"),
         Stage("Prompt engineering", "wrap each ticket in instructions and examples",
-              f"1 prompt string per ticket: {prompt_tokens} tokens "
-              f"({len(demos)}-shot, with the {len(task.labels)} label rules)",
+              f"1 prompt string per ticket: {trace_row['prompted tokens']} tokens "
+              f"({choice.k}-shot, with the {len(task.labels)} label rules)",
               f"{_short(parts.prefix.splitlines()[0], 28)} […] Message: "
-              f"{_short(ticket['text'], 24)} Answer:", "prompting"),
+              f"{_short(trace_row['ticket'], 24)} Answer:", "prompting"),
         Stage("Training data", "labelled tickets become prompt/response pairs",
               f"{len(train)} JSON Lines records, one per training ticket "
-              f"({head.train_size} used here)", pair_example, "fine-tuning"),
+              f"({tuned['train_size']} used here)", pair_example, "fine-tuning"),
         Stage("Fine-tuning", "training updates the weights",
-              f"full fine-tuning: {full_weights:,} weights; head only (used here): "
-              f"{head.trained_weights:,}",
-              f"all-MiniLM-L6-v2 + linear head, {head.train_size} tickets, "
-              f"{head.train_seconds:.1f} s of training", "fine-tuning"),
+              f"full fine-tuning: all {weights:,} weights of the encoder and its head",
+              f"all-MiniLM-L6-v2 + {len(task.labels)}-intent head, {tuned['train_size']} "
+              f"tickets, {tuned['setup_seconds']:.0f} s of training", "fine-tuning"),
         Stage("Prediction", "the base model (prompted) or the fine-tuned one answers",
               f"1 ticket in, 1 label out of {len(task.labels)}",
               answers, "shared"),
@@ -290,6 +228,5 @@ def pipeline_figure(stages: Sequence[Stage], width: float = 7.4):
     return fig
 
 
-__all__ = ["HeadOnly", "Stage", "count_tokens", "jsonl_pair", "pipeline_figure",
-           "pipeline_stages", "prediction_trace", "time_one_request", "trace_table", "train_head",
-           "weights_fingerprint", "wrap"]
+__all__ = ["Stage", "encoder_tokens", "jsonl_pair", "pipeline_figure", "pipeline_stages",
+           "prediction_trace", "prompt_tokens", "reference_demos", "score", "trace_table", "wrap"]
