@@ -30,7 +30,7 @@ class TokenCounter:
     ``tokenizers`` library; a hub model's goes through transformers."""
 
     def __init__(self, name: str | None = None, source: str | None = None):
-        from ..models import get_spec, local_generative_dir, quiet_transformers
+        from ..models import embedded_dir, fast_tokenizer, get_spec, quiet_transformers
         from ..settings import model_source
 
         spec = get_spec(name, "generative")
@@ -42,9 +42,8 @@ class TokenCounter:
                 self._hf = AutoTokenizer.from_pretrained(spec.hub_id)
             self._fast = None
         else:
-            from tokenizers import Tokenizer
-
-            self._fast = Tokenizer.from_file(str(local_generative_dir(spec) / "tokenizer.json"))
+            embedded_dir(spec)  # a clear error for a model that is not embedded
+            self._fast = fast_tokenizer("generative")  # the one embedded generative model
             self._hf = None
 
     def count(self, texts: Sequence[str]) -> list[int]:
