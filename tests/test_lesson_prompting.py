@@ -53,17 +53,25 @@ def test_grounded_messages():
     assert bare == [{"role": "user", "content": "Question: Q?"}]
 
 
-def test_order_runs_report_each_order(llm):
+def test_orders_are_tabled_and_drawn(llm):
     task = P.TASKS["sentiment"]
     demos = P.choose_demos(task, k=2, seed=0)
     rows = load("reviews", "test")[:3]
     orders = {lesson.signs(o): o for o in (demos, demos[::-1])}
-    out = lesson.order_runs(llm, rows, orders)
+    runs = lesson.run_orders(llm, rows, orders)
+    out = lesson.order_table(runs, orders)
     assert [r["order"] for r in out] == list(orders)
     for r in out:
         assert abs(r["P(negative) for 'N/A'"] + r["P(positive) for 'N/A'"] - 1) < 1e-6
         assert r["last example"] in task.labels and 0 <= r["accuracy"] <= 1
     assert out[0]["last example"] != out[1]["last example"]
+    fig = lesson.order_figure(runs)
+    ax = fig.axes[0]
+    # one line per order, through each review's P(positive), which agrees with the answers
+    lines = [line.get_ydata() for line in ax.get_lines() if len(line.get_ydata()) == 3]
+    assert len(lines) == 2
+    for ys, run in zip(lines, runs.values(), strict=True):
+        assert [("positive" if y > 0.5 else "negative") for y in ys] == run.predictions()
 
 
 def test_weights_fingerprint_sees_a_change():

@@ -119,25 +119,32 @@ def grounded_messages(question: str, snippets: Sequence[str],
 SIGNS = {"positive": "+", "negative": "−"}
 
 
-def order_runs(llm: LoadedModel, rows: Sequence[dict[str, Any]],
+def run_orders(llm: LoadedModel, rows: Sequence[dict[str, Any]],
                orders: dict[str, Sequence[dict[str, Any]]],
-               task_name: str = "sentiment") -> list[dict[str, Any]]:
-    """Score the same ``rows`` once per ordering of the same demonstrations.
+               task_name: str = "sentiment") -> dict[str, P.PromptRun]:
+    """Score the same ``rows`` once per ordering of the same demonstrations; ``orders`` maps a
+    name to the demonstrations in that order."""
+    return {name: P.run(llm, task_name, rows, k=len(demos), demos=list(demos))
+            for name, demos in orders.items()}
 
-    ``orders`` maps a name to the demonstrations in that order. Each result row: the order, the
-    last example's label, accuracy (raw and with contextual calibration), how the predictions
-    split between labels, and the probability the prompt gives each label for the content-free
-    input "N/A" (the prompt's built-in lean).
-    """
+
+def _probabilities(scores: np.ndarray) -> np.ndarray:
+    return np.exp(scores - np.logaddexp.reduce(scores, axis=-1, keepdims=True))
+
+
+def order_table(runs: dict[str, P.PromptRun], orders: dict[str, Sequence[dict[str, Any]]],
+                task_name: str = "sentiment") -> list[dict[str, Any]]:
+    """One row per order (`run_orders`): the last example's label, accuracy (raw and with
+    contextual calibration), how the predictions split between labels, and the probability
+    the prompt gives each label for the content-free input "N/A" (the prompt's built-in lean)."""
     task = P.TASKS[task_name]
     out = []
-    for name, demos in orders.items():
-        run = P.run(llm, task_name, rows, k=len(demos), demos=list(demos))
-        free = np.exp(run.content_free[0] - np.logaddexp.reduce(run.content_free[0]))
+    for name, run in runs.items():
+        free = _probabilities(run.content_free[0])
         counts = Counter(run.predictions())
         out.append({
             "order": name,
-            "last example": task.gold(demos[-1]),
+            "last example": task.gold(orders[name][-1]),
             "accuracy": run.accuracy,
             "calibrated accuracy": run.report(calibrated=True)["accuracy"],
             "predicted": ", ".join(f"{counts[label]} {label}" for label in task.labels),
@@ -145,6 +152,34 @@ def order_runs(llm: LoadedModel, rows: Sequence[dict[str, Any]],
                for label, p in zip(task.labels, free, strict=True)},
         })
     return out
+
+
+def order_figure(runs: dict[str, P.PromptRun], label: str = "positive"):
+    """The probability each order's prompt gives ``label``, review by review: the same reviews
+    and the same examples, only their order differs. Filled markers are right answers."""
+    from ..plots import COLOURS, _figure
+
+    fig, (ax,) = _figure(1, width=7.0, height=3.2)
+    first = next(iter(runs.values()))
+    column = first.labels.index(label)
+    x = np.arange(len(first.gold))
+    for i, (name, run) in enumerate(runs.items()):
+        probs = _probabilities(run.scores)[:, column]
+        right = np.array(run.predictions()) == np.array(run.gold)
+        colour = COLOURS[i % len(COLOURS)]
+        ax.plot(x, probs, color=colour, linewidth=1, alpha=0.6)
+        ax.scatter(x[right], probs[right], color=colour, s=55, zorder=3,
+                   label=f"order {name}: right")
+        ax.scatter(x[~right], probs[~right], facecolors="white", edgecolors=colour, s=55,
+                   linewidths=1.8, zorder=3, label=f"order {name}: wrong")
+    ax.axhline(0.5, color="black", linestyle="--", linewidth=1)
+    ax.set_xticks(x, [f"{i + 1}\n{gold}" for i, gold in enumerate(first.gold)], fontsize=9)
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_ylabel(f"P({label})")
+    ax.set_xlabel("review (true label); above the dashed line the model answers "
+                  f"{label!r}")
+    ax.legend(fontsize=8.5, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    return fig
 
 
 def signs(demos: Sequence[dict[str, Any]], task_name: str = "sentiment") -> str:
@@ -173,6 +208,6 @@ def weights_fingerprint(model: Any) -> float:
 
 __all__ = ["GROUNDED_SYSTEM", "PRODUCT_FACTS", "context_budget", "demonstration_text",
            "demonstration_tokens",
-           "grounded_messages", "order_runs", "retrieve", "shots_table", "signs", "tokens",
+           "grounded_messages", "order_figure", "order_table", "retrieve", "run_orders", "shots_table", "signs", "tokens",
            "tokens_per_word", "weights_fingerprint", "wrap"]
 
