@@ -60,3 +60,15 @@ def test_cost_curves_are_straight_lines():
     model = costs.CostModel("m", 2.0, 0.5)
     curve = costs.cost_curves([model], horizon=10, points=11)["m"]
     assert curve[0] == (0.0, 2.0) and curve[-1] == (10.0, 7.0)
+
+
+def test_break_even_table_compares_each_model_with_the_last():
+    hosted = costs.CostModel("hosted prompt", 0.0, 0.001)
+    tuned = costs.CostModel("fine-tuning", 50.0, 0.0)
+    rows = costs.break_even_table([hosted, tuned], queries_per_day=1000)
+    assert rows[0]["approach"] == "hosted prompt"
+    assert rows[0]["USD per 1,000 queries"] == pytest.approx(1.0)
+    assert rows[0]["break-even vs fine-tuning (queries)"] == pytest.approx(50_000)
+    assert rows[0]["days at this volume"] == pytest.approx(50)
+    assert rows[1]["break-even vs fine-tuning (queries)"] is None
+    assert rows[1]["days at this volume"] is None

@@ -58,6 +58,24 @@ def days_to_break_even(a: CostModel, b: CostModel, queries_per_day: float) -> fl
     return break_even(a, b) / queries_per_day
 
 
+def break_even_table(models: Sequence[CostModel],
+                     queries_per_day: float) -> list[dict[str, float | str | None]]:
+    """One row per model: its set-up cost, its cost per 1,000 queries and, against the last
+    model, the break-even in queries and in days of traffic at ``queries_per_day``."""
+    reference = models[-1]
+    rows: list[dict[str, float | str | None]] = []
+    for model in models:
+        other = model is not reference
+        rows.append({
+            "approach": model.name, "set-up (USD)": model.setup_usd,
+            "USD per 1,000 queries": 1000 * model.per_query_usd,
+            f"break-even vs {reference.name} (queries)":
+                break_even(model, reference) if other else None,
+            "days at this volume":
+                days_to_break_even(model, reference, queries_per_day) if other else None})
+    return rows
+
+
 def cpu_usd(cpu_seconds: float, prices: Prices = PRICES) -> float:
     """USD for ``cpu_seconds`` of CPU time."""
     return cpu_seconds / 3600 * prices.usd_per_cpu_hour
