@@ -140,12 +140,6 @@ def choose(curve: Sequence[dict[str, Any]]) -> PromptChoice:
     return PromptChoice(k=best[3], calibrated=best[4], validation_macro_f1=float(best[0]))
 
 
-def _quality(gold: list[str], predicted: list[str], labels: Sequence[str]) -> dict[str, Any]:
-    from .metrics import classification_report
-
-    return classification_report(gold, predicted, labels)
-
-
 def _merge(approach: str, task_set: str, parts: dict[str, dict[str, Any]],
            labelled: int) -> Side:
     """One row of the table from the per-target measurements (costs add up: each ticket is
@@ -165,6 +159,14 @@ def _merge(approach: str, task_set: str, parts: dict[str, dict[str, Any]],
         latency_p95_s=sum(p["latency_p95_s"] for p in parts.values()),
         cpu_s_per_1000=sum(p["cpu_s_per_1000"] for p in parts.values()),
         details=parts)
+
+
+def prompt_demos(target: str, k: int, seed: int = 0) -> list[dict[str, Any]]:
+    """The ``k`` class-balanced training examples the head-to-head's prompt shows for
+    ``target``."""
+    from . import prompting as P
+
+    return P.choose_demos(P.TASKS[target], k, "balanced", seed)
 
 
 def run_prompting(task_set: str, rows: Sequence[dict[str, Any]], settings: Settings = Settings(),
@@ -187,7 +189,7 @@ def run_prompting(task_set: str, rows: Sequence[dict[str, Any]], settings: Setti
         else:
             raise ValueError(f"no prompt setting for {target!r}: pass choices or Settings.shots")
         k = choice.k
-        demos = P.choose_demos(P.TASKS[target], k, "balanced", settings.seed)
+        demos = prompt_demos(target, k, settings.seed)
         demo_ids.update(d["id"] for d in demos)
         batched = P.run(llm, target, rows, k=k, demos=demos)
         timed = P.run(llm, target, rows[:settings.latency_queries], k=k, demos=demos,
@@ -318,14 +320,18 @@ def crossing_point(curve: Sequence[dict[str, Any]], metric: str = "accuracy") ->
     best_prompt = max((r[metric] for r in curve if r["approach"] == "prompting"), default=None)
     if best_prompt is None:
         return None
+    return next((size for size, score in finetune_means(curve, metric).items()
+                 if score > best_prompt), None)
+
+
+def finetune_means(curve: Sequence[dict[str, Any]], metric: str = "accuracy") -> dict[int, float]:
+    """Fine-tuning's mean ``metric`` over seeds at each number of labelled examples, smallest
+    first."""
     by_size: dict[int, list[float]] = {}
     for r in curve:
         if r["approach"] != "prompting":
-            by_size.setdefault(r["labelled"], []).append(r[metric])
-    for size in sorted(by_size):
-        if sum(by_size[size]) / len(by_size[size]) > best_prompt:
-            return size
-    return None
+            by_size.setdefault(int(r["labelled"]), []).append(float(r[metric]))
+    return {size: sum(v) / len(v) for size, v in sorted(by_size.items())}
 
 
 def side_record(side: Side) -> dict[str, Any]:
@@ -385,8 +391,6 @@ def write_report(task_set: str, sides: Sequence[Side], curve: Sequence[dict[str,
                  out: str | Path, prices: Prices = PRICES,
                  queries_per_day: float = 1000) -> list[Path]:
     """Write table.csv, table.md, crossover.png and break-even.png to ``out``; returns paths."""
-    import json
-
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -414,7 +418,6 @@ def write_report(task_set: str, sides: Sequence[Side], curve: Sequence[dict[str,
     plt.close(fig)
     written.append(out / "break-even.png")
     return written
-
 
 
 CURVE_SIZES = (8, 16, 32, 64, 128, 256)

@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .metrics import PRICES, Prices
+from .metrics import PRICES, Prices, cpu_cost_per_1000, token_cost_per_1000
 
 
 @dataclass(frozen=True)
@@ -78,13 +78,12 @@ def break_even_table(models: Sequence[CostModel],
 
 def cpu_usd(cpu_seconds: float, prices: Prices = PRICES) -> float:
     """USD for ``cpu_seconds`` of CPU time."""
-    return cpu_seconds / 3600 * prices.usd_per_cpu_hour
+    return cpu_cost_per_1000(cpu_seconds, prices) / 1000
 
 
 def token_usd(input_tokens: float, output_tokens: float = 1.0, prices: Prices = PRICES) -> float:
     """USD for one request to a hosted model priced per token."""
-    return (input_tokens * prices.usd_per_million_input_tokens
-            + output_tokens * prices.usd_per_million_output_tokens) / 1e6
+    return token_cost_per_1000(input_tokens, output_tokens, prices) / 1000
 
 
 def prompting_costs(labelled_examples: int, cpu_seconds_per_query: float | None = None,

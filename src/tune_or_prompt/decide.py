@@ -127,14 +127,12 @@ def evidence_from(general: list, specialised: list, general_curve: list,
                   specialised_curve: list, source: str, prices: Prices = PRICES) -> Evidence:
     """Evidence from `tune_or_prompt.compare` results: ``general`` and ``specialised`` are
     `head_to_head` sides (reviews and tickets), the curves `compare.crossover` rows."""
+    from .compare import MAIN_TARGET, finetune_means
+
     def one(sides: list, curve: list) -> TaskEvidence:
         prompt = next(s for s in sides if s.approach == "prompting")
         tuned = next(s for s in sides if s.approach != "prompting")
-        main = "sentiment" if prompt.task == "reviews" else "intent"
-        by_size: dict[int, list[float]] = {}
-        for row in curve:
-            if row["approach"] != "prompting":
-                by_size.setdefault(int(row["labelled"]), []).append(float(row["accuracy"]))
+        main = MAIN_TARGET[prompt.task]
         return TaskEvidence(
             task=main, prompt_accuracy=prompt.accuracy,
             prompt_p95_ms=1000 * prompt.details[main]["latency_p95_s"],
@@ -145,7 +143,7 @@ def evidence_from(general: list, specialised: list, general_curve: list,
             finetune_p95_ms=1000 * tuned.details[main]["latency_p95_s"],
             finetune_cpu_s_per_query=tuned.details[main]["cpu_s_per_1000"] / 1000,
             train_cpu_seconds=tuned.details[main]["setup_cpu_seconds"],
-            curve=tuple((size, sum(v) / len(v)) for size, v in sorted(by_size.items())))
+            curve=tuple(finetune_means(curve).items()))
     return Evidence(one(general, general_curve), one(specialised, specialised_curve), source,
                     prices)
 

@@ -163,15 +163,17 @@ def break_even(models: Sequence[Any], queries_per_day: float | None = None,
     from matplotlib.ticker import FuncFormatter
 
     from .costs import break_even as crossing
+    from .costs import cost_curves
 
     fig, (ax,) = _figure(1, width=6.6, height=3.8)
     tuned = [m for m in models if m.name.startswith("fine-tuning")]
     points = [(m, crossing(m, tuned[0])) for m in models if tuned and m is not tuned[0]]
     finite = [q for _, q in points if math.isfinite(q) and q > 0]
     horizon = horizon or (2.2 * max(finite) if finite else 1_000_000)
-    xs = np.linspace(0, horizon, 200)
+    lines = cost_curves(models, horizon, points=200)
     for i, m in enumerate(models):
-        ax.plot(xs, [m.total(x) for x in xs], color=COLOURS[i % len(COLOURS)],
+        xs, ys = zip(*lines[m.name], strict=True)
+        ax.plot(xs, ys, color=COLOURS[i % len(COLOURS)],
                 linestyle=["-", "--", ":"][i % 3], label=m.name)
     top = max(m.total(horizon) for m in models)
     shown = [(m, q) for m, q in points if math.isfinite(q) and 0 < q <= horizon]

@@ -10,8 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from ..metrics import PRICES, Prices, cpu_cost_per_1000
+from ..metrics import PRICES, Prices
 from ..plots import COLOURS, _figure
+from .measuring import wilson_interval as interval  # Lesson 4's interval, used again here
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def rows_from(sides: Sequence[Any], prices: Prices = PRICES) -> list[dict[str, A
                     "median ms": 1000 * side.latency_median_s,
                     "p95 ms": 1000 * side.latency_p95_s,
                     "CPU-s per 1,000": side.cpu_s_per_1000,
-                    "USD per 1,000": cpu_cost_per_1000(side.cpu_s_per_1000 / 1000, prices)})
+                    "USD per 1,000": side.usd_per_1000_cpu(prices)})
         out.append(row)
     return out
 
@@ -63,17 +64,6 @@ def urgent_counts(side) -> tuple[int, int]:
     urgent = side.details["urgent"]["report"]["per_class"]["urgent"]
     support = int(urgent["support"])
     return round(urgent["recall"] * support), support
-
-
-def interval(correct: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval (95% by default) for an accuracy of ``correct`` out of ``n``: the
-    range of true accuracies that this many test rows cannot rule out."""
-    if n <= 0:
-        return (0.0, 1.0)
-    p = correct / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, float(centre - half)), min(1.0, float(centre + half)))
 
 
 def _fmt(value: float) -> str:

@@ -10,12 +10,14 @@ and the break-even point is where two options' totals are equal.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from .. import costs
 from ..data import load
 from ..metrics import PRICES, Prices, cpu_cost_per_1000, token_cost_per_1000
 from ..plots import COLOURS, MARKERS, _figure
@@ -124,12 +126,11 @@ def finetuned(labels: int, cpu_s_per_1000: float, train_cpu_seconds: float = 0.0
 
 
 def break_even(a: Option, b: Option) -> float | None:
-    """Requests after which the two options have cost the same; None if they never cross."""
-    extra_setup = b.setup_usd - a.setup_usd
-    saving = (a.usd_per_1000 - b.usd_per_1000) / 1000
-    if saving == 0 or extra_setup / saving < 0:
-        return None
-    return extra_setup / saving
+    """Requests after which the two options have cost the same; None if they never cross
+    (`tune_or_prompt.costs.break_even` on the same numbers)."""
+    n = costs.break_even(*(costs.CostModel(o.name, o.setup_usd, o.usd_per_1000 / 1000)
+                           for o in (a, b)))
+    return None if math.isinf(n) else n
 
 
 def cost_table(size: PromptSize, tuned: Option, shots: Sequence[int] = (0, 1, 2, 4, 8, 16),

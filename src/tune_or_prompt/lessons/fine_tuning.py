@@ -15,14 +15,14 @@ import numpy as np
 
 from ..data import SPLITS, TARGETS, label_of, load
 from ..finetuning import count_parameters, folder_size
+from .two_ways import jsonl_pair
 
 BYTES_PER_FP32 = 4
 
 
 def jsonl_pairs(rows: Sequence[dict[str, Any]], target: str = "intent") -> str:
     """The rows as JSON Lines of prompt/response pairs: one object per line, one example each."""
-    return "\n".join(json.dumps({"prompt": r["text"], "response": label_of(r, target)},
-                                ensure_ascii=False) for r in rows)
+    return "\n".join(jsonl_pair(r, target) for r in rows)
 
 
 def chat_record(row: dict[str, Any], instruction: str, target: str = "intent",

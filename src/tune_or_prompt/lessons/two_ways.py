@@ -65,11 +65,11 @@ def encoder_tokens(text: str) -> int:
 
 def reference_demos(target: str = "intent", run: dict[str, Any] | None = None):
     """The demonstrations the reference run's prompt showed for ``target``, and its setting."""
-    from ..compare import reference_run
+    from ..compare import prompt_demos, reference_run
 
     run = run or reference_run()
     choice = run["choices"][target]
-    return P.choose_demos(P.TASKS[target], choice.k, "balanced", run["settings"]["seed"]), choice
+    return prompt_demos(target, choice.k, run["settings"]["seed"]), choice
 
 
 def prediction_trace(ids: Sequence[str], target: str = "intent",
