@@ -90,9 +90,10 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--task", "emails"], "invalid choice"),
-    (["--task", "reviews", "--n-test", "1"], "--n-test, --n-validation and --train-size must"),
-    (["--task", "reviews", "--queries-per-day", "0"], "--queries-per-day must be > 0"),
-    (["--task", "reviews", "--usd-per-label", "-1"], "must be a finite number >= 0"),
+    (["--task", "reviews", "--n-test", "1"], "argument --n-test: must be at least 2, not 1"),
+    (["--task", "reviews", "--queries-per-day", "0"], "argument --queries-per-day: must be a"),
+    (["--task", "reviews", "--usd-per-label", "-1"], "--usd-per-label: must be a number of at "
+                                                     "least 0, not -1"),
 ])
 def test_compare_refuses_bad_input(args, message, tmp_path):
     out = cli(*args, "--out", str(tmp_path / "o"), "--no-curve", "--train-size", "4",

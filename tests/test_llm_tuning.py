@@ -27,10 +27,10 @@ def test_jsonl_round_trip_and_errors_name_the_line(tmp_path):
     assert L.read_pairs(path) == pairs
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps(pairs[0]) + "\n{oops\n")
-    with pytest.raises(ValueError, match=r"bad.jsonl:2: not JSON"):
+    with pytest.raises(ValueError, match=r"bad.jsonl line 2: not valid JSON"):
         L.read_pairs(bad)
     bad.write_text(json.dumps({"prompt": "x"}) + "\n")
-    with pytest.raises(ValueError, match=r"bad.jsonl:1: needs string fields"):
+    with pytest.raises(ValueError, match=r"bad.jsonl line 1: no 'completion' field"):
         L.read_pairs(bad)
 
 

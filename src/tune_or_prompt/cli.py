@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 
 def _quiz_check(args: argparse.Namespace) -> int:
@@ -43,20 +45,84 @@ def _models(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and exit code 2), like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _whole(low: int, note: str = "") -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``low``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}{note}, not {value}")
+        return value
+
+    return parse
+
+
+def _number(low: float = 0.0, high: float = math.inf) -> Callable[[str], float]:
+    """An argparse type: a finite number in [low, high]."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not math.isfinite(value) or not low <= value <= high:
+            upper = "" if high == math.inf else f" and at most {high:g}"
+            raise argparse.ArgumentTypeError(f"must be a number of at least {low:g}{upper}, "
+                                             f"not {text}")
+        return value
+
+    return parse
+
+
 TASK_TARGETS = {"tickets": ("intent", "urgent"), "reviews": ("sentiment",)}
 PREDICTION_FIELDS = {"intent": "prediction", "urgent": "prediction_urgent",
                      "sentiment": "prediction"}
+
+
+def _gold_field(record: dict, target: str) -> str | None:
+    """Which field of the record holds its gold label for a target, if any."""
+    fields = {"sentiment": ("label",), "intent": ("intent", "label"), "urgent": ("urgent",)}
+    return next((name for name in fields[target] if name in record), None)
 
 
 def _gold(record: dict, target: str) -> str | None:
     """The record's gold label for a target, if it has one ('label', 'intent' or 'urgent')."""
     from .data import label_of
 
-    if target == "sentiment":
-        return record.get("label")
-    if target == "intent":
-        return record.get("intent", record.get("label"))
-    return label_of(record, "urgent") if isinstance(record.get("urgent"), bool) else None
+    name = _gold_field(record, target)
+    if name is None:
+        return None
+    return label_of(record, "urgent") if target == "urgent" else record[name]
+
+
+def _check_gold(records: list[dict], targets: Sequence[str]) -> None:
+    """Before any model loads: every gold label present must be one the target knows."""
+    from .data import TARGETS
+    from .records import InputError
+
+    for target in targets:
+        labels = TARGETS[target][2]
+        for i, record in enumerate(records):
+            name = _gold_field(record, target)
+            if name is None:
+                continue
+            value = record[name]
+            where = records.where(i) if hasattr(records, "where") else f"record {i + 1}"
+            if target == "urgent":
+                if not isinstance(value, bool):
+                    raise InputError(f"{where}: field 'urgent' must be true or false, "
+                                     f"not {json.dumps(value)[:40]}")
+            elif not isinstance(value, str) or value not in labels:
+                raise InputError(f"{where}: field {name!r}: {json.dumps(value)[:40]} is not "
+                                 f"one of the {target} labels ({', '.join(labels)})")
 
 
 def _print_metrics(target: str, gold: list, predicted: list, labels: tuple) -> None:
@@ -80,21 +146,42 @@ def _attach(records: list[dict], target: str, predictions: list[str], labels: tu
 
 
 def _records(args: argparse.Namespace) -> list[dict]:
+    """The input records, read and checked (fields and gold labels) before any model loads;
+    the output and save paths are checked writable first."""
     from .data import load
-    from .jsonl import read_records
+    from .files import check_writable
+    from .records import read_records
 
+    if args.output:
+        check_writable(args.output, "--output")
+    if getattr(args, "save", None):
+        check_writable(args.save, "--save", folder=True)
     if args.input:
-        return read_records(args.input)
-    rows = load(args.task, "test")
-    return rows[: args.limit] if args.limit else rows
+        records = read_records(args.input)
+    else:
+        records = load(args.task, "test")
+        records = records[: args.limit] if args.limit else records
+    _check_gold(records, TASK_TARGETS[args.task])
+    return records
+
+
+def _write(args: argparse.Namespace, records: list[dict]) -> None:
+    from .records import write_records
+
+    if args.output:
+        write_records(args.output, records)
+        print(f"wrote {len(records)} records to {args.output}")
 
 
 def _prompt(args: argparse.Namespace) -> int:
-    from .jsonl import write_records
-    from .models import load_generative
-    from .prompting import run
+    from .models import get_spec, load_generative
+    from .prompting import MAX_QUERY_TOKENS, check_prompt_fits, run
 
     records = _records(args)
+    default_model = get_spec(args.model, "generative").embedded is not None
+    for target in TASK_TARGETS[args.task]:
+        if default_model and args.style == "plain" and args.strategy != "similar":
+            check_prompt_fits(target, args.shots, args.strategy, args.seed)
     llm = load_generative(args.model)
     for target in TASK_TARGETS[args.task]:
         result = run(llm, target, records, k=args.shots, strategy=args.strategy, seed=args.seed,
@@ -103,16 +190,16 @@ def _prompt(args: argparse.Namespace) -> int:
         print(f"{target}: {args.shots}-shot, {summary['prompt_tokens']:.0f} prompt tokens/query, "
               f"median latency {1000 * summary['latency_median_s']:.0f} ms, "
               f"{summary['cpu_s_per_1000']:.0f} CPU-s per 1,000 predictions")
+        if result.truncated:
+            print(f"{target}: {result.truncated} record(s) longer than the model reads were "
+                  f"cut to {MAX_QUERY_TOKENS} tokens (or what fits the context)")
         _attach(records, target, result.predictions(calibrated=args.calibrate), result.labels)
-    if args.output:
-        write_records(args.output, records)
-        print(f"wrote {len(records)} records to {args.output}")
+    _write(args, records)
     return 0
 
 
 def _finetune(args: argparse.Namespace) -> int:
     from . import finetuning as F
-    from .jsonl import write_records
 
     records = _records(args)  # read first: bad input fails before any training
     for target in TASK_TARGETS[args.task]:
@@ -126,37 +213,28 @@ def _finetune(args: argparse.Namespace) -> int:
         print(f"{target}: trained on {result.train_size} examples, {args.epochs} epochs in "
               f"{result.train_seconds:.1f} s (+{result.eval_seconds:.1f} s validation); "
               f"validation accuracy {last['val_accuracy']:.3f}")
-        _attach(records, target, F.predict(result, [r["text"] for r in records]), result.labels)
+        texts = [r["text"] for r in records]
+        _attach(records, target, F.predict(result, texts), result.labels)
+        long = F.count_truncated(result.tokenizer, texts)
+        if long:
+            print(f"{target}: {long} record(s) longer than {F.MAX_LENGTH} tokens were read up "
+                  "to that length")
         if args.save:
             folder = F.save(result, f"{args.save}/{target}")
             print(f"saved to {folder}")
-    if args.output:
-        write_records(args.output, records)
-        print(f"wrote {len(records)} records to {args.output}")
+    _write(args, records)
     return 0
 
 
 def _compare(args: argparse.Namespace) -> int:
     from . import compare as C
+    from .files import check_writable
     from .metrics import Prices
 
-    if min(args.n_test, args.n_validation, args.train_size, args.urgent_train_size) < 2 \
-            or args.epochs < 1:
-        raise ValueError("--n-test, --n-validation and --train-size must be at least 2, "
-                         "--epochs at least 1")
-    if args.queries_per_day <= 0:
-        raise ValueError("--queries-per-day must be > 0")
-    for name in ("usd_per_cpu_hour", "usd_per_million_tokens", "usd_per_label"):
-        value = getattr(args, name)
-        if not math.isfinite(value) or value < 0:
-            raise ValueError(f"--{name.replace('_', '-')} must be a finite number >= 0, "
-                             f"not {value!r}")
     prices = Prices(usd_per_cpu_hour=args.usd_per_cpu_hour,
                     usd_per_million_input_tokens=args.usd_per_million_tokens,
                     usd_per_label=args.usd_per_label)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out} exists and is not a folder")
+    out = check_writable(args.out, "--out", folder=True)
     shots = None
     if args.shots is not None:
         shots = {target: args.shots for target in C.TASK_SETS[args.task]}
@@ -179,12 +257,12 @@ def _add_io(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", help="JSON Lines, one object with a 'text' field per line "
                         "(default: the bundled test split)")
     parser.add_argument("--output", help="write the records with their predictions here")
-    parser.add_argument("--limit", type=int, default=0,
+    parser.add_argument("--limit", type=_whole(1), default=None,
                         help="use only the first N test rows (without --input)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tune-or-prompt", description=__doc__)
+    parser = _Parser(prog="tune-or-prompt", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     quiz = sub.add_parser("quiz", help="work with the question bank")
     quiz_sub = quiz.add_subparsers(dest="quiz_command", required=True)
@@ -195,22 +273,24 @@ def build_parser() -> argparse.ArgumentParser:
     models.set_defaults(func=_models)
     prompt = sub.add_parser("prompt", help="classify with a k-shot prompt to the generative model")
     _add_io(prompt)
-    prompt.add_argument("--shots", type=int, default=4, help="demonstrations in the prompt (k)")
+    prompt.add_argument("--shots", type=_whole(0), default=4,
+                        help="demonstrations in the prompt (k); checked against the context")
     prompt.add_argument("--strategy", choices=["balanced", "random", "similar"],
                         default="balanced")
     prompt.add_argument("--style", choices=["plain", "chat"], default="plain")
     prompt.add_argument("--calibrate", action="store_true", help="contextual calibration")
-    prompt.add_argument("--seed", type=int, default=0)
+    prompt.add_argument("--seed", type=_whole(0), default=0)
     prompt.add_argument("--model", help="generative model name (see `tune-or-prompt models`)")
     prompt.set_defaults(func=_prompt)
     finetune = sub.add_parser("finetune", help="fine-tune the encoder and classify")
     _add_io(finetune)
-    finetune.add_argument("--train-size", type=int, default=200,
+    finetune.add_argument("--train-size", type=_whole(0, " (0 = the whole train split)"),
+                          default=200,
                           help="class-balanced training examples (0 = the whole train split)")
-    finetune.add_argument("--epochs", type=int, default=4)
-    finetune.add_argument("--seed", type=int, default=0)
+    finetune.add_argument("--epochs", type=_whole(1), default=4)
+    finetune.add_argument("--seed", type=_whole(0), default=0)
     finetune.add_argument("--method", choices=["full", "lora"], default="full")
-    finetune.add_argument("--min-recall", type=float, default=0.0,
+    finetune.add_argument("--min-recall", type=_number(0, 1), default=0.0,
                           help="tickets: tune the urgent threshold on validation to this recall")
     finetune.add_argument("--save", help="save the fine-tuned model(s) in this folder")
     finetune.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -219,22 +299,23 @@ def build_parser() -> argparse.ArgumentParser:
                              "table (CSV, Markdown) and figures (PNG)")
     compare.add_argument("--task", choices=sorted(TASK_TARGETS), required=True)
     compare.add_argument("--out", default="compare-out", help="folder for the table and figures")
-    compare.add_argument("--n-test", type=int, default=80, help="test rows both approaches answer")
-    compare.add_argument("--shots", type=int, help="fix the demonstrations per prompt (default: "
-                         "choose k and calibration on validation rows)")
-    compare.add_argument("--n-validation", type=int, default=32,
+    compare.add_argument("--n-test", type=_whole(2), default=80,
+                         help="test rows both approaches answer")
+    compare.add_argument("--shots", type=_whole(0), help="fix the demonstrations per prompt "
+                         "(default: choose k and calibration on validation rows)")
+    compare.add_argument("--n-validation", type=_whole(2), default=32,
                          help="validation rows for choosing the prompt and the crossover curve")
-    compare.add_argument("--train-size", type=int, default=200)
-    compare.add_argument("--urgent-train-size", type=int, default=96,
+    compare.add_argument("--train-size", type=_whole(2), default=200)
+    compare.add_argument("--urgent-train-size", type=_whole(2), default=96,
                          help="tickets: examples for the urgent classifier (class-weighted)")
-    compare.add_argument("--epochs", type=int, default=4)
-    compare.add_argument("--seed", type=int, default=0)
+    compare.add_argument("--epochs", type=_whole(1), default=4)
+    compare.add_argument("--seed", type=_whole(0), default=0)
     compare.add_argument("--no-curve", action="store_true", help="skip the crossover curve")
-    compare.add_argument("--queries-per-day", type=float, default=1000)
-    compare.add_argument("--usd-per-cpu-hour", type=float, default=0.045)
-    compare.add_argument("--usd-per-million-tokens", type=float, default=0.15,
+    compare.add_argument("--queries-per-day", type=_number(1e-9), default=1000)
+    compare.add_argument("--usd-per-cpu-hour", type=_number(0), default=0.045)
+    compare.add_argument("--usd-per-million-tokens", type=_number(0), default=0.15,
                          help="a hosted model's input-token price")
-    compare.add_argument("--usd-per-label", type=float, default=0.25)
+    compare.add_argument("--usd-per-label", type=_number(0), default=0.25)
     compare.set_defaults(func=_compare)
     return parser
 
@@ -244,9 +325,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (FileNotFoundError, ValueError, RuntimeError, KeyError) as error:
-        print(f"tune-or-prompt: error: {error}", file=sys.stderr)
+    except (OSError, ValueError, RuntimeError, KeyError) as error:
+        # Everything a user can cause (bad input, options, paths, models) ends here: one line.
+        message = str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+        print(f"tune-or-prompt: error: {message}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("tune-or-prompt: interrupted; no output file was changed", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

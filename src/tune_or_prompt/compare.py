@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import costs
+from . import costs, files
 from .data import label_of, load
 from .metrics import PRICES, Prices, classification_report
 
@@ -365,8 +365,7 @@ def save_reference(result: dict[str, Any], source: str, settings: Settings = Set
               "sides": {name: [side_record(s) for s in sides]
                         for name, sides in result["sides"].items()},
               "curves": result["curves"]}
-    path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
-    return path
+    return files.write_text(path, json.dumps(record, indent=1) + "\n")
 
 
 def load_reference(text: str) -> dict[str, Any]:
@@ -401,22 +400,22 @@ def write_report(task_set: str, sides: Sequence[Side], curve: Sequence[dict[str,
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     frame = table(sides, prices)
-    written = [out / "table.csv", out / "table.md", out / "measurements.json"]
-    frame.round(4).to_csv(written[0])
-    written[1].write_text(frame.to_markdown(floatfmt=".3g") + "\n", encoding="utf-8")
-    written[2].write_text(json.dumps([side_record(s) for s in sides], indent=2), encoding="utf-8")
+    written = [files.write_text(out / "table.csv", frame.round(4).to_csv()),
+               files.write_text(out / "table.md", frame.to_markdown(floatfmt=".3g") + "\n"),
+               files.write_text(out / "measurements.json",
+                                json.dumps([side_record(s) for s in sides], indent=2))]
+    figures = {}
     if curve:
-        fig = plots.crossover(curve, title=f"{MAIN_TARGET[task_set]}")
-        fig.savefig(out / "crossover.png", dpi=120)
-        plt.close(fig)
-        written.append(out / "crossover.png")
+        figures["crossover.png"] = plots.crossover(curve, title=f"{MAIN_TARGET[task_set]}")
     prompt, tuned = sides[0], sides[1]
-    fig = plots.break_even([prompt.cost_model(prices, hosted_prompt=True),
-                            prompt.cost_model(prices), tuned.cost_model(prices)],
-                           queries_per_day=queries_per_day)
-    fig.savefig(out / "break-even.png", dpi=120)
-    plt.close(fig)
-    written.append(out / "break-even.png")
+    figures["break-even.png"] = plots.break_even(
+        [prompt.cost_model(prices, hosted_prompt=True), prompt.cost_model(prices),
+         tuned.cost_model(prices)], queries_per_day=queries_per_day)
+    for name, fig in figures.items():
+        with files.atomic_path(out / name) as temp:
+            fig.savefig(temp, dpi=120)
+        plt.close(fig)
+        written.append(out / name)
     return written
 
 

@@ -52,6 +52,12 @@ def _encode(tokenizer, texts: Sequence[str]):
                      return_tensors="pt")
 
 
+def count_truncated(tokenizer, texts: Sequence[str]) -> int:
+    """How many texts are longer than the ``MAX_LENGTH`` tokens the classifier reads."""
+    lengths = tokenizer(list(texts), truncation=True, max_length=MAX_LENGTH + 1)["input_ids"]
+    return sum(len(ids) > MAX_LENGTH for ids in lengths)
+
+
 def _dataset(tokenizer, rows: Sequence[dict[str, Any]], target: str, labels: Sequence[str]):
     from datasets import Dataset
 
@@ -245,11 +251,10 @@ def measure_latency(result: FineTuneResult, texts: Sequence[str]) -> dict[str, f
 
 
 def save(result: FineTuneResult, folder: str | Path) -> Path:
-    """Save model (or LoRA adapter), tokenizer and the training record to ``folder``."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    result.model.save_pretrained(folder)
-    result.tokenizer.save_pretrained(folder)
+    """Save model (or LoRA adapter), tokenizer and the training record to ``folder``
+    (written beside it and renamed into place, replacing an older save only when complete)."""
+    from .files import atomic_dir
+
     record = {"target": result.target, "labels": list(result.labels), "method": result.method,
               "train_size": result.train_size, "epochs": result.epochs, "seed": result.seed,
               "threshold": result.threshold, "history": result.history,
@@ -257,8 +262,11 @@ def save(result: FineTuneResult, folder: str | Path) -> Path:
               "trainable_parameters": result.trainable_parameters,
               "total_parameters": result.total_parameters,
               "train_cpu_seconds": result.train_cpu_seconds, "train_ids": result.train_ids}
-    (folder / "tune_or_prompt.json").write_text(json.dumps(record, indent=2))
-    return folder
+    with atomic_dir(folder) as staging:  # an older save stays whole until this one is complete
+        result.model.save_pretrained(staging)
+        result.tokenizer.save_pretrained(staging)
+        (staging / "tune_or_prompt.json").write_text(json.dumps(record, indent=2))
+    return Path(folder)
 
 
 def load_finetuned(folder: str | Path) -> FineTuneResult:

@@ -10,7 +10,6 @@ Defaults are small so it runs on a laptop CPU; on a GPU (e.g. Colab) raise ``tra
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
@@ -20,9 +19,9 @@ from typing import Any
 
 from .data import TARGETS, balanced_sample, load
 from .finetuning import count_parameters
-from .jsonl import write_records
 from .models import LoadedModel, load_generative, quiet_transformers
 from .prompting import TASKS, plain_prompt
+from .records import read_records, write_records
 
 
 def pairs(target: str, rows: Sequence[dict[str, Any]],
@@ -41,19 +40,7 @@ def write_jsonl(records: Iterable[dict[str, Any]], path: str | Path) -> Path:
 
 def read_pairs(path: str | Path) -> list[dict[str, str]]:
     """Read prompt/completion pairs, naming the file and line of any malformed one."""
-    out = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{path}:{n}: not JSON ({error.msg})") from None
-        if not (isinstance(record, dict) and isinstance(record.get("prompt"), str)
-                and isinstance(record.get("completion"), str)):
-            raise ValueError(f"{path}:{n}: needs string fields 'prompt' and 'completion'")
-        out.append(record)
-    return out
+    return read_records(path, required=("prompt", "completion"))
 
 
 @dataclass

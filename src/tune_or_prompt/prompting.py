@@ -200,11 +200,21 @@ class CachedScorer:
     def score(self, queries: Sequence[Sequence[int]]) -> np.ndarray:
         """Log-likelihoods, shape (len(queries), len(labels))."""
         if self.single_token:
-            rows = []
-            for start in range(0, len(queries), self.batch_size):
-                rows.append(self._score_single_batch(queries[start:start + self.batch_size]))
+            rows = [self._score_single_batch(batch) for batch in self._batches(queries)]
             return np.concatenate(rows) if rows else np.zeros((0, len(self.labels)))
         return np.array([self._score_multi(q) for q in queries])
+
+    LONG_QUERY = 512  # tokens: a longer query is scored alone, so nothing pads to its length
+
+    def _batches(self, queries: Sequence[Sequence[int]]) -> list[Sequence[Sequence[int]]]:
+        """Consecutive batches of up to ``batch_size`` queries; a long query forms its own."""
+        batches: list[list[Sequence[int]]] = []
+        for query in queries:
+            if (not batches or len(batches[-1]) >= self.batch_size
+                    or len(query) > self.LONG_QUERY or len(batches[-1][-1]) > self.LONG_QUERY):
+                batches.append([])
+            batches[-1].append(query)
+        return batches
 
     def _score_single_batch(self, queries: Sequence[Sequence[int]]) -> np.ndarray:
         """One step for a batch: right-padded queries, logits read at each query's last token."""
@@ -267,6 +277,8 @@ def choose_demos(task: Task, k: int, strategy: str = "balanced", seed: int = 0,
     """k demonstrations from the train split: 'random' or 'balanced' (classes as equal as k
     allows). The 'similar' strategy picks per query: see `similar_demos`."""
     pool = list(pool if pool is not None else load(task.dataset, "train"))
+    if not 0 <= k <= len(pool):
+        raise ValueError(f"k={k} examples asked for, but the pool has {len(pool)}")
     if k == 0:
         return []
     if strategy == "random":
@@ -303,6 +315,7 @@ class PromptRun:
     cpu_seconds: float  # process CPU time for the whole run, prefix included
     wall_seconds: float
     labels: tuple[str, ...] = ()
+    truncated: int = 0  # queries cut to what fits the model's context
 
     def predictions(self, calibrated: bool = False) -> list[str]:
         scores = calibrate(self.scores, self.content_free) if calibrated else self.scores
@@ -331,6 +344,82 @@ class PromptRun:
 
 
 CONTENT_FREE = "N/A"
+
+
+class PromptTooLongError(ValueError):
+    """The shared part of a prompt leaves no room for a query in the model's context."""
+
+
+def context_tokens(loaded: LoadedModel) -> int:
+    """How many tokens the model reads at most (its position embeddings)."""
+    return int(getattr(loaded.model.config, "max_position_embeddings", 0) or 2048)
+
+
+def check_prompt_fits(task_name: str, k: int, strategy: str = "balanced", seed: int = 0,
+                      describe: bool = True) -> int:
+    """Before any model loads: check that a plain k-shot prompt of the embedded model leaves
+    room for a message in its context, counting tokens with its fast tokenizer. Returns the
+    prompt's token count; raises PromptTooLongError naming the largest k that fits."""
+    import json
+
+    from .models import embedded_files, fast_tokenizer
+
+    config = json.loads((embedded_files("generative") / "config.json").read_text())
+    context = int(config.get("max_position_embeddings") or 2048)
+    tokenizer = fast_tokenizer("generative")
+    task = TASKS[task_name]
+    pool = load(task.dataset, "train")
+    if not 0 <= k <= len(pool):
+        raise ValueError(f"--shots {k}: must be between 0 and {len(pool)} (the training "
+                         "examples there are to show)")
+    room = 64  # tokens left for the message and the answer
+
+    def tokens(shots: int) -> int:
+        text = plain_prompt(task, choose_demos(task, shots, strategy, seed), "", describe)
+        return len(tokenizer.encode(text, add_special_tokens=False).ids)
+
+    needed = tokens(k)
+    if needed + room <= context:
+        return needed
+    low, high = 0, k  # tokens(low) fits (or nothing does), tokens(high) does not
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if tokens(middle) + room <= context else (low, middle)
+    raise PromptTooLongError(
+        f"--shots {k}: the prompt would take {needed:,} tokens, more than the model's "
+        f"{context:,}-token context leaves room for; at most {low} examples fit")
+
+
+MAX_QUERY_TOKENS = 1024  # a message is read up to here (bundled ones are under 100 tokens)
+
+
+class QueryFit:
+    """Token ids of each query, cut to ``MAX_QUERY_TOKENS`` and so that prefix + query + suffix
+    + the longest label fit the model's context (each cut query is counted in ``truncated``).
+
+    The cap keeps one pasted document from costing minutes on a CPU: attention grows with
+    the square of the length (an 8,000-token message took about 80 s here)."""
+
+    def __init__(self, loaded: LoadedModel, prefix_ids: Sequence[int],
+                 suffix_ids: Sequence[int], labels: Sequence[Sequence[int]]):
+        self.loaded = loaded
+        self.suffix_ids = list(suffix_ids)
+        context = context_tokens(loaded)
+        room = context - len(prefix_ids) - max(len(label) for label in labels)
+        self.budget = min(room, MAX_QUERY_TOKENS + len(self.suffix_ids))
+        if room < len(self.suffix_ids) + 1:
+            raise PromptTooLongError(
+                f"the prompt's instruction and examples take {len(prefix_ids):,} tokens, which "
+                f"leaves no room for a message in the model's {context:,}-token context: use "
+                "fewer examples (--shots)")
+        self.truncated = 0
+
+    def __call__(self, query_with_suffix: str, query: str) -> list[int]:
+        ids = _ids(self.loaded, query_with_suffix)
+        if len(ids) <= self.budget:
+            return ids
+        self.truncated += 1
+        return _ids(self.loaded, query)[: self.budget - len(self.suffix_ids)] + self.suffix_ids
 
 
 def run(loaded: LoadedModel, task_name: str, rows: Sequence[dict[str, Any]], k: int = 0,
@@ -362,12 +451,14 @@ def run(loaded: LoadedModel, task_name: str, rows: Sequence[dict[str, Any]], k: 
     content_free = np.zeros_like(scores)
     latency = [0.0] * len(rows)
     tokens = [0] * len(rows)
-    done = 0
+    done = truncated = 0
     for group_demos, indices in groups:
         parts = split_prompt(loaded, task, group_demos, describe, style)
         prefix_ids = _ids(loaded, parts.prefix)
+        fit = QueryFit(loaded, prefix_ids, _ids(loaded, parts.suffix), labels)
         scorer = CachedScorer(loaded, prefix_ids, labels, batch_size)
-        query_ids = [_ids(loaded, texts[i] + parts.suffix) for i in indices]
+        query_ids = [fit(texts[i] + parts.suffix, texts[i]) for i in indices]
+        truncated += fit.truncated
         for start in range(0, len(indices), batch_size):
             batch = indices[start:start + batch_size]
             t0 = time.perf_counter()
@@ -384,7 +475,7 @@ def run(loaded: LoadedModel, task_name: str, rows: Sequence[dict[str, Any]], k: 
     gold = [task.gold(r) for r in rows] if all(field_name in r for r in rows) else []
     return PromptRun(task_name, k, strategy, style, gold, scores,
                      content_free, tokens, latency, time.process_time() - cpu0,
-                     time.perf_counter() - wall0, task.labels)
+                     time.perf_counter() - wall0, task.labels, truncated)
 
 
 def evaluation_rows(task_name: str, n: int, seed: int = 0,
