@@ -11,12 +11,14 @@ import pytest
 
 from tune_or_prompt import compare as C
 from tune_or_prompt.data import label_of, load
+from tune_or_prompt.tasks import dataset
 
 
 def side(approach: str, accuracy: float, tokens: float, cpu: float, setup: float = 0.0,
          labelled: int = 8, recall: float | None = 0.5) -> C.Side:
     return C.Side(approach, "tickets", accuracy, accuracy - 0.05, recall, 0.5, labelled, setup,
-                  2 * setup, tokens, 0.1, 0.2, cpu)
+                  2 * setup, tokens, 0.1, 0.2, cpu,
+                  rare_label="urgent" if recall is not None else None)
 
 
 def test_test_rows_are_stratified_and_from_the_test_split():
@@ -73,14 +75,15 @@ def test_report_files(tmp_path):
              side("fine-tuning", 0.9, tokens=0, cpu=30.0, setup=20.0, labelled=200)]
     curve = [{"approach": "prompting", "labelled": 0, "seed": 0, "accuracy": 0.4},
              {"approach": "fine-tuning", "labelled": 8, "seed": 0, "accuracy": 0.5}]
-    paths = C.write_report("tickets", sides, curve, tmp_path / "out")
+    result = C.TaskResult("tickets", {s.approach: s for s in sides}, {}, curve)
+    paths = C.write_report(result, tmp_path / "out")
     names = sorted(p.name for p in paths)
     assert names == ["break-even.png", "crossover.png", "measurements.json", "table.csv", "table.md"]
     assert all(p.stat().st_size > 0 for p in paths)
     assert (tmp_path / "out" / "crossover.png").read_bytes()[:4] == b"\x89PNG"
     assert "| prompting" in (tmp_path / "out" / "table.md").read_text()
     records = json.loads((tmp_path / "out" / "measurements.json").read_text())
-    assert records[1]["labelled_examples"] == 200
+    assert records["fine-tuning"]["labelled_examples"] == 200
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
@@ -117,57 +120,62 @@ def test_compare_reviews_end_to_end(tmp_path):
     assert "prompt for sentiment: k=1, calibrated=True (fixed by --shots)" in out.stdout
     table = (tmp_path / "o" / "table.csv").read_text().splitlines()
     assert table[0].startswith("approach,accuracy,macro-F1")
-    assert {line.split(",")[0] for line in table[1:]} == {"prompting", "fine-tuning"}
+    assert [line.split(",")[0] for line in table[1:]] == ["prompting", "fine-tuning",
+                                                          "embeddings + classifier"]
     assert (tmp_path / "o" / "break-even.png").exists()
 
 
 def test_reference_run_round_trips(tmp_path):
     sides = [side("prompting", 0.7, tokens=600, cpu=300.0),
              side("fine-tuning", 0.9, tokens=0, cpu=30.0, setup=20.0, labelled=200)]
-    sides[1].details = {"intent": {"report": {"accuracy": 0.9}, "train_size": 200,
-                                   "result": object()}}  # the model itself is not saved
-    result = {"sides": {"tickets": sides},
-              "curves": {"intent": [{"approach": "prompting", "labelled": 0, "accuracy": 0.4}]},
-              "choices": {"intent": C.PromptChoice(1, True, 0.6)}}
-    path = C.save_reference(result, "a test run", path=tmp_path / "ref.json")
+    sides[1].details = {"intent": C.Part({"accuracy": 0.9}, {"t1": "fees"}, train_size=200)}
+    curve = [{"approach": "prompting", "labelled": 0, "accuracy": 0.4}]
+    task = C.TaskResult("tickets", {s.approach: s for s in sides},
+                        {"intent": C.PromptChoice(1, True, 0.6)}, curve)
+    path = C.save_reference(C.Study({"tickets": task}), "a test run", path=tmp_path / "ref.json")
     back = C.load_reference(path.read_text())
-    assert back["source"] == "a test run" and back["settings"]["n_test"] == C.Settings().n_test
-    assert back["choices"] == result["choices"] and back["curves"] == result["curves"]
-    assert back["sides"]["tickets"][0] == sides[0]
-    assert back["sides"]["tickets"][1].details == {"intent": {"report": {"accuracy": 0.9},
-                                                              "train_size": 200}}
+    assert back.source == "a test run" and back.settings["n_test"] == C.Settings().n_test
+    assert back.choices == task.choices and back.curve("tickets") == curve
+    assert back.side("tickets", "prompting") == sides[0]
+    assert back.side("tickets", "fine-tuning").details == sides[1].details
+    with pytest.raises(KeyError, match="'embeddings \\+ classifier' was not measured"):
+        back.side("tickets", C.EMBEDDINGS)
     with pytest.raises(ValueError, match="unexpected keys"):
         C.side_from_record({**C.side_record(sides[0]), "colour": "red"})
 
 
 def test_reference_run_is_a_real_measurement_of_both_task_sets():
     run = C.reference_run()
-    assert "make bench" in run["source"]
-    tickets, reviews = run["sides"]["tickets"], run["sides"]["reviews"]
-    assert [s.approach for s in tickets] == ["prompting", "fine-tuning"]
-    assert set(run["choices"]) == {"intent", "urgent", "sentiment"}
-    n = run["settings"]["n_test"]
-    for s in tickets + reviews:
-        main = C.MAIN_TARGET[s.task]
-        report = s.details[main]["report"]
-        assert report["accuracy"] == s.accuracy and 0 < s.accuracy <= 1
-        assert sum(map(sum, report["confusion"])) == n  # every test row was answered
-        assert 0 < s.latency_median_s <= s.latency_p95_s
-    for s in tickets:  # urgent recall is the urgent report's
-        urgent = s.details["urgent"]["report"]["per_class"]["urgent"]
-        assert s.urgent_recall == urgent["recall"] and urgent["support"] > 0
-    assert tickets[1].labelled_examples >= tickets[1].details["intent"]["train_size"]
-    assert set(run["curves"]) == {"intent", "sentiment"}
+    assert "make bench" in run.source
+    assert set(run.tasks) == {"tickets", "reviews"}
+    tickets = run.tasks["tickets"].sides
+    assert list(tickets)[:2] == ["prompting", "fine-tuning"]
+    assert set(run.choices) == {"intent", "urgent", "sentiment"}
+    n = run.settings["n_test"]
+    for task in run.tasks.values():
+        for s in task.sides.values():
+            main = dataset(s.task).main
+            report = s.details[main].report
+            assert report["accuracy"] == s.accuracy and 0 < s.accuracy <= 1
+            assert sum(map(sum, report["confusion"])) == n  # every test row was answered
+            assert 0 < s.latency_median_s <= s.latency_p95_s
+    for s in tickets.values():  # urgent recall is the urgent report's
+        urgent = s.details["urgent"].report["per_class"]["urgent"]
+        assert s.rare_label == "urgent"
+        assert s.rare_recall == urgent["recall"] and urgent["support"] > 0
+    tuned = tickets["fine-tuning"]
+    assert tuned.labelled_examples >= tuned.details["intent"].train_size
+    assert run.curve("tickets") and run.curve("reviews")
 
 
 def test_reference_run_answers_agree_with_its_scores():
     """The stored per-ticket answers (Lesson 1's trace) reproduce the stored accuracies."""
     run = C.reference_run()
-    n = run["settings"]["n_test"]
-    for task_set, sides in run["sides"].items():
-        rows = C.test_rows(task_set, n, run["settings"]["seed"])
-        for s in sides:
+    n = run.settings["n_test"]
+    for name, task in run.tasks.items():
+        rows = C.test_rows(name, n, run.settings["seed"])
+        for s in task.sides.values():
             for target, part in s.details.items():
-                assert list(part["answers"]) == [str(r["id"]) for r in rows]
-                right = sum(part["answers"][str(r["id"])] == label_of(r, target) for r in rows)
-                assert right / n == pytest.approx(part["report"]["accuracy"])
+                assert list(part.answers) == [str(r["id"]) for r in rows]
+                right = sum(part.answers[str(r["id"])] == label_of(r, target) for r in rows)
+                assert right / n == pytest.approx(part.report["accuracy"])

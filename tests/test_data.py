@@ -122,7 +122,7 @@ def test_loaders_and_helpers(tickets):
 
 
 def test_bad_rows_are_named():
-    with pytest.raises(DataError, match="tickets.jsonl line 7: unknown intent 'fraud'"):
+    with pytest.raises(DataError, match="tickets.jsonl line 7: field 'intent': 'fraud' is not one of the intent labels"):
         _check_row("tickets", 7, {"text": "x", "intent": "fraud", "urgent": False,
                                   "split": "train"})
     with pytest.raises(DataError, match="line 2: 'text' is missing"):

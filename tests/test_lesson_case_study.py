@@ -45,14 +45,16 @@ def test_table_rounds_for_reading():
 
 
 def tickets_sides():
-    from tune_or_prompt.compare import Side
+    from tune_or_prompt.compare import Part, Side
 
-    urgent = {"report": {"per_class": {"urgent": {"recall": 9 / 11, "support": 11}}}}
+    urgent = {"per_class": {"urgent": {"recall": 9 / 11, "support": 11}}}
     prompt = Side("prompting", "tickets", 0.5, 0.45, 0.0, 0.0, 2, 0.0, 0.0, 300.0, 0.2, 0.25,
-                  700.0, details={"intent": {"k": 1, "calibrated": True}, "urgent": {
-                      "k": 0, "calibrated": False, **urgent}})
+                  700.0, details={"intent": Part({}, {}, k=1, calibrated=True),
+                                  "urgent": Part(urgent, {}, k=0, calibrated=False)},
+                  rare_label="urgent")
     tuned = Side("fine-tuning", "tickets", 0.9, 0.9, 9 / 11, 0.6, 296, 40.0, 80.0, 0.0, 0.02,
-                 0.03, 50.0, details={"intent": {}, "urgent": urgent})
+                 0.03, 50.0, details={"intent": Part({}, {}), "urgent": Part(urgent, {})},
+                 rare_label="urgent")
     return [prompt, tuned]
 
 

@@ -33,14 +33,14 @@ def test_trace_and_stages_come_from_the_reference_run():
     from tune_or_prompt.compare import reference_run, test_rows
 
     run = reference_run()
-    rows = test_rows("tickets", run["settings"]["n_test"], run["settings"]["seed"])
+    rows = test_rows("tickets", run.settings["n_test"], run.settings["seed"])
     ids = [str(rows[0]["id"]), str(rows[5]["id"])]
     trace = two_ways.prediction_trace(ids)
-    prompted, tuned = run["sides"]["tickets"]
+    prompted, tuned = run.side("tickets", "prompting"), run.side("tickets", "fine-tuning")
     for row, ticket in zip(trace, (rows[0], rows[5]), strict=True):
         assert row["true label"] == ticket["intent"] and row["ticket"] == ticket["text"]
-        assert row["prompted answer"] == prompted.details["intent"]["answers"][row["id"]]
-        assert row["fine-tuned answer"] == tuned.details["intent"]["answers"][row["id"]]
+        assert row["prompted answer"] == prompted.details["intent"].answers[row["id"]]
+        assert row["fine-tuned answer"] == tuned.details["intent"].answers[row["id"]]
         assert row["prompted tokens"] > 5 * row["fine-tuned tokens"]
     stages = two_ways.pipeline_stages(trace[0])
     assert [s.name for s in stages] == ["Input data", "Prompt engineering", "Training data",
@@ -59,7 +59,7 @@ def test_score_agrees_with_the_reference_reports():
     from tune_or_prompt.compare import reference_run
 
     scores = two_ways.score()
-    for side in reference_run()["sides"]["tickets"]:
+    for side in reference_run().tasks["tickets"].sides.values():
         right, n = scores[side.approach]
         assert right / n == pytest.approx(side.accuracy)
 

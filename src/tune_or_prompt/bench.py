@@ -95,11 +95,12 @@ def head_to_head_reference(write: bool = False) -> None:
     start = time.perf_counter()
     result = C.study(progress=False)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
-        for name, sides in result["sides"].items():
-            print(f"-- {name}\n{C.table(sides).round(3).T.to_string()}")
-    for target, curve in result["curves"].items():
-        best = max(r["accuracy"] for r in curve if r["approach"] == "prompting")
-        print(f"crossover {target}: best prompt {best:.3f}, fine-tuning beats it from "
+        for name, task in result.tasks.items():
+            print(f"-- {name}\n{C.table(task.sides).round(3).T.to_string()}")
+    for name in result.tasks:
+        curve = result.curve(name)
+        best = max(r["accuracy"] for r in curve if r["approach"] == C.PROMPTING)
+        print(f"crossover {name}: best prompt {best:.3f}, {C.EMBEDDINGS} beats it from "
               f"{C.crossing_point(curve)} labelled examples")
     print(f"study: {time.perf_counter() - start:.0f} s")
     if write:

@@ -30,18 +30,12 @@ def _quiz_check(args: argparse.Namespace) -> int:
 
 
 def _models(args: argparse.Namespace) -> int:
-    from .models import ModelError, embedded_dir, list_models, model_source
+    from .models import list_models, model_source, status
 
     print(f"Model source: {model_source()} (set TUNE_OR_PROMPT_MODELS=hub to use the Hub)")
     for spec in list_models():
-        if spec.embedded:
-            try:
-                status = f"embedded, installed at {embedded_dir(spec)}"
-            except ModelError as error:
-                status = f"embedded, NOT installed: {error.args[0].splitlines()[0]}"
-        else:
-            status = "hub only"
-        print(f"  {spec.role:10} {spec.name:24} {spec.parameters:>6}  {spec.hub_id}  [{status}]")
+        state = f"embedded, {status(spec)}" if spec.embedded else status(spec)
+        print(f"  {spec.role:10} {spec.name:24} {spec.parameters:>6}  {spec.hub_id}  [{state}]")
     return 0
 
 
@@ -82,47 +76,66 @@ def _number(low: float = 0.0, high: float = math.inf) -> Callable[[str], float]:
     return parse
 
 
-TASK_TARGETS = {"tickets": ("intent", "urgent"), "reviews": ("sentiment",)}
-PREDICTION_FIELDS = {"intent": "prediction", "urgent": "prediction_urgent",
-                     "sentiment": "prediction"}
+def _dataset(args: argparse.Namespace) -> str:
+    """The registered dataset the command works on: a bundled one (--task) or the learner's
+    file (--data), read, checked and split here, before any model loads."""
+    if not args.data:
+        return args.task
+    from .data import from_file, split_sizes
+
+    found = from_file(args.data, args.text_field, args.label_field, args.labels,
+                      seed=args.split_seed)
+    sizes = ", ".join(f"{n} {split}" for split, n in split_sizes(found.name).items())
+    print(f"dataset {found.name!r} from {found.title}: labels "
+          f"{', '.join(_targets(found.name)[0].labels)}; {sizes}")
+    return found.name
 
 
-def _gold_field(record: dict, target: str) -> str | None:
-    """Which field of the record holds its gold label for a target, if any."""
-    fields = {"sentiment": ("label",), "intent": ("intent", "label"), "urgent": ("urgent",)}
-    return next((name for name in fields[target] if name in record), None)
+def _targets(name: str) -> list:
+    """The registered targets of a dataset, main first."""
+    from .tasks import dataset, target
+
+    return [target(t) for t in dataset(name).targets]
 
 
-def _gold(record: dict, target: str) -> str | None:
-    """The record's gold label for a target, if it has one ('label', 'intent' or 'urgent')."""
-    from .data import label_of
+def _prediction_field(name: str, target_name: str) -> str:
+    """The output field of a target's predictions: 'prediction' for the dataset's main target,
+    'prediction_<target>' for the others (tickets: 'prediction_urgent')."""
+    from .tasks import dataset
 
-    name = _gold_field(record, target)
+    return "prediction" if dataset(name).main == target_name else f"prediction_{target_name}"
+
+
+def _gold_field(record: dict, t) -> str | None:
+    """Which field of the record holds its gold label for target ``t``, if any (a main target
+    may also be given as 'label')."""
+    from .tasks import dataset
+
+    names = [t.field] + (["label"] if dataset(t.dataset).main == t.name else [])
+    return next((name for name in names if name in record), None)
+
+
+def _gold(record: dict, t) -> str | None:
+    name = _gold_field(record, t)
     if name is None:
         return None
-    return label_of(record, "urgent") if target == "urgent" else record[name]
+    return t.gold({t.field: record[name]})
 
 
-def _check_gold(records: list[dict], targets: Sequence[str]) -> None:
+def _check_gold(records: list[dict], targets: Sequence) -> None:
     """Before any model loads: every gold label present must be one the target knows."""
-    from .data import TARGETS
     from .records import InputError
 
-    for target in targets:
-        labels = TARGETS[target][2]
+    for t in targets:
         for i, record in enumerate(records):
-            name = _gold_field(record, target)
+            name = _gold_field(record, t)
             if name is None:
                 continue
-            value = record[name]
-            where = records.where(i) if hasattr(records, "where") else f"record {i + 1}"
-            if target == "urgent":
-                if not isinstance(value, bool):
-                    raise InputError(f"{where}: field 'urgent' must be true or false, "
-                                     f"not {json.dumps(value)[:40]}")
-            elif not isinstance(value, str) or value not in labels:
-                raise InputError(f"{where}: field {name!r}: {json.dumps(value)[:40]} is not "
-                                 f"one of the {target} labels ({', '.join(labels)})")
+            problem = t.check_gold(record[name])
+            if problem:
+                where = records.where(i) if hasattr(records, "where") else f"record {i + 1}"
+                raise InputError(f"{where}: field {name!r}: "
+                                 f"{json.dumps(record[name])[:40]} {problem}")
 
 
 def _print_metrics(target: str, gold: list, predicted: list, labels: tuple) -> None:
@@ -136,13 +149,17 @@ def _print_metrics(target: str, gold: list, predicted: list, labels: tuple) -> N
               f"support {row['support']}")
 
 
-def _attach(records: list[dict], target: str, predictions: list[str], labels: tuple) -> None:
-    """Add each prediction to its record; print metrics when every record has a gold label."""
+def _attach(args: argparse.Namespace, records: list[dict], t, predictions: list[str | None],
+            score: bool = True) -> None:
+    """Add each prediction to its record (None: no answer, or none that names a label); print
+    metrics when every record has a gold label (a missing answer counts as wrong)."""
+    field_name = _prediction_field(args.dataset, t.name)
     for record, prediction in zip(records, predictions, strict=True):
-        record[PREDICTION_FIELDS[target]] = prediction
-    gold = [_gold(r, target) for r in records]
-    if all(g is not None for g in gold):
-        _print_metrics(target, gold, predictions, labels)
+        record[field_name] = prediction
+    gold = [_gold(r, t) for r in records]
+    if score and all(g is not None for g in gold):
+        shown = [p if p is not None else "(no answer)" for p in predictions]
+        _print_metrics(t.name, gold, shown, t.labels)
 
 
 def _records(args: argparse.Namespace) -> list[dict]:
@@ -156,13 +173,28 @@ def _records(args: argparse.Namespace) -> list[dict]:
         check_writable(args.output, "--output")
     if getattr(args, "save", None):
         check_writable(args.save, "--save", folder=True)
+    args.dataset = _dataset(args)
     if args.input:
-        records = read_records(args.input)
+        records = read_records(args.input, required=(args.text_field,))
     else:
-        records = load(args.task, "test")
+        records = load(args.dataset, "test")
         records = records[: args.limit] if args.limit else records
-    _check_gold(records, TASK_TARGETS[args.task])
+    _check_gold(records, _targets(args.dataset))
     return records
+
+
+def _rows(args: argparse.Namespace, records: list[dict]) -> list[dict]:
+    """What the models read: each record with its text under 'text' and its gold label, if
+    any, under the target's field."""
+    rows = []
+    for record in records:
+        row = {**record, "text": record[args.text_field] if args.input else record["text"]}
+        for t in _targets(args.dataset):
+            name = _gold_field(record, t)
+            if name is not None:
+                row[t.field] = record[name]
+        rows.append(row)
+    return rows
 
 
 def _write(args: argparse.Namespace, records: list[dict]) -> None:
@@ -173,54 +205,102 @@ def _write(args: argparse.Namespace, records: list[dict]) -> None:
         print(f"wrote {len(records)} records to {args.output}")
 
 
+def _api_config(args: argparse.Namespace):
+    """The endpoint of --base-url, checked (reachable, key accepted, model served) before any
+    data work; the key comes from OPENAI_API_KEY only."""
+    from .api import ApiConfig, check_endpoint
+
+    if not args.model:
+        raise ValueError("--base-url needs --model: the name the server knows the model by "
+                         "(`tune-or-prompt serve` prints it)")
+    config = ApiConfig(args.base_url, args.model, timeout=args.timeout,
+                       concurrency=args.concurrency)
+    check_endpoint(config)
+    return config
+
+
+def _prompt_api(args: argparse.Namespace) -> int:
+    """The prompt sent over HTTP to any OpenAI-compatible endpoint."""
+    from .api import ApiError, classify
+
+    config = _api_config(args)  # the endpoint first: nothing is read if it cannot answer
+    records = _records(args)
+    rows = _rows(args, records)
+    for t in _targets(args.dataset):
+        try:
+            result = classify(config, t, rows, k=args.shots, strategy=args.strategy,
+                              seed=args.seed)
+        except ApiError as error:  # keep what was answered before the run stopped
+            if error.partial is not None:
+                _attach(args, records, t, error.partial.predictions, score=False)
+                _write(args, records)
+            raise
+        summary = result.summary()
+        cached = (f", {summary['cached_tokens']:.0f} of them cached by the server"
+                  if summary["cached_tokens"] else "")
+        print(f"{t.name}: {args.shots}-shot via {args.base_url} ({args.model}): "
+              f"{summary['prompt_tokens'] or 0:.0f} prompt tokens/query{cached}, median latency "
+              f"{1000 * (summary['latency_median_s'] or 0):.0f} ms; {summary['from_cache']} "
+              f"answers from the cache, {summary['unparsed']} unparsed, "
+              f"{summary['failed']} failed")
+        _attach(args, records, t, result.predictions)
+    _write(args, records)
+    return 0
+
+
 def _prompt(args: argparse.Namespace) -> int:
     from .models import get_spec, load_generative
     from .prompting import MAX_QUERY_TOKENS, check_prompt_fits, run
 
+    if args.base_url:
+        return _prompt_api(args)
     records = _records(args)
+    rows = _rows(args, records)
+    targets = _targets(args.dataset)
     default_model = get_spec(args.model, "generative").embedded is not None
-    for target in TASK_TARGETS[args.task]:
+    for t in targets:
         if default_model and args.style == "plain" and args.strategy != "similar":
-            check_prompt_fits(target, args.shots, args.strategy, args.seed)
+            check_prompt_fits(t.name, args.shots, args.strategy, args.seed)
     llm = load_generative(args.model)
-    for target in TASK_TARGETS[args.task]:
-        result = run(llm, target, records, k=args.shots, strategy=args.strategy, seed=args.seed,
+    for t in targets:
+        result = run(llm, t.name, rows, k=args.shots, strategy=args.strategy, seed=args.seed,
                      style=args.style)
         summary = result.summary()
-        print(f"{target}: {args.shots}-shot, {summary['prompt_tokens']:.0f} prompt tokens/query, "
+        print(f"{t.name}: {args.shots}-shot, {summary['prompt_tokens']:.0f} prompt tokens/query, "
               f"median latency {1000 * summary['latency_median_s']:.0f} ms, "
               f"{summary['cpu_s_per_1000']:.0f} CPU-s per 1,000 predictions")
         if result.truncated:
-            print(f"{target}: {result.truncated} record(s) longer than the model reads were "
+            print(f"{t.name}: {result.truncated} record(s) longer than the model reads were "
                   f"cut to {MAX_QUERY_TOKENS} tokens (or what fits the context)")
-        _attach(records, target, result.predictions(calibrated=args.calibrate), result.labels)
+        _attach(args, records, t, result.predictions(calibrated=args.calibrate))
     _write(args, records)
     return 0
 
 
 def _finetune(args: argparse.Namespace) -> int:
     from . import finetuning as F
+    from .data import load
 
     records = _records(args)  # read first: bad input fails before any training
-    for target in TASK_TARGETS[args.task]:
-        result = F.finetune(target, train_size=args.train_size or None, epochs=args.epochs,
-                            seed=args.seed, method=args.method, progress=not args.quiet)
-        if target == "urgent" and args.min_recall:
-            from .data import load
-
-            F.tune_threshold(result, load("tickets", "validation"), args.min_recall)
+    texts = [r["text"] for r in _rows(args, records)]
+    for t in _targets(args.dataset):
+        result = F.finetune(t.name, train_size=args.train_size or None, epochs=args.epochs,
+                            seed=args.seed, method=args.method, progress=not args.quiet,
+                            class_weights=t.rare is not None)
+        if t.rare and args.min_recall:
+            F.tune_threshold(result, load(args.dataset, "validation"), args.min_recall)
         last = result.history[-1]
-        print(f"{target}: trained on {result.train_size} examples, {args.epochs} epochs in "
+        trained = "embedded once" if args.method == "head" else f"{args.epochs} epochs"
+        print(f"{t.name}: trained on {result.train_size} examples ({args.method}, {trained}) in "
               f"{result.train_seconds:.1f} s (+{result.eval_seconds:.1f} s validation); "
               f"validation accuracy {last['val_accuracy']:.3f}")
-        texts = [r["text"] for r in records]
-        _attach(records, target, F.predict(result, texts), result.labels)
+        _attach(args, records, t, F.predict(result, texts))
         long = F.count_truncated(result.tokenizer, texts)
         if long:
-            print(f"{target}: {long} record(s) longer than {F.MAX_LENGTH} tokens were read up "
+            print(f"{t.name}: {long} record(s) longer than {F.MAX_LENGTH} tokens were read up "
                   "to that length")
         if args.save:
-            folder = F.save(result, f"{args.save}/{target}")
+            folder = F.save(result, f"{args.save}/{t.name}")
             print(f"saved to {folder}")
     _write(args, records)
     return 0
@@ -235,27 +315,73 @@ def _compare(args: argparse.Namespace) -> int:
                     usd_per_million_input_tokens=args.usd_per_million_tokens,
                     usd_per_label=args.usd_per_label)
     out = check_writable(args.out, "--out", folder=True)
+    config = _api_config(args) if args.base_url else None
+    name = _dataset(args)
     shots = None
     if args.shots is not None:
-        shots = {target: args.shots for target in C.TASK_SETS[args.task]}
+        shots = {t.name: args.shots for t in _targets(name)}
     settings = C.Settings(n_test=args.n_test, n_validation=args.n_validation, shots=shots,
-                          train_size=args.train_size, urgent_train_size=args.urgent_train_size,
+                          train_size=args.train_size, rare_train_size=args.rare_train_size,
                           epochs=args.epochs, seed=args.seed)
-    result = C.run_task(args.task, settings, curve=not args.no_curve)
-    sides, curve = result["sides"], result["curve"]
-    for target, choice in result["choices"].items():
+    result = C.run_task(name, settings, curve=not args.no_curve, api_config=config)
+    for target_name, choice in result.choices.items():
         how = "fixed by --shots" if shots else f"validation macro-F1 {choice.validation_macro_f1:.3f}"
-        print(f"prompt for {target}: k={choice.k}, calibrated={choice.calibrated} ({how})")
-    print(C.table(sides, prices).round(3).T.to_string())
-    for path in C.write_report(args.task, sides, curve, out, prices, args.queries_per_day):
+        print(f"prompt for {target_name}: k={choice.k}, calibrated={choice.calibrated} ({how})")
+    print(C.table(result.sides, prices).round(3).T.to_string())
+    for path in C.write_report(result, out, prices, args.queries_per_day):
         print(f"wrote {path}")
     return 0
 
 
+def _add_api(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base-url", help="prompt this OpenAI-compatible endpoint instead of "
+                        "the local model (e.g. https://api.openai.com/v1, or what `tune-or-prompt "
+                        "serve` prints); the key is read from OPENAI_API_KEY")
+    parser.add_argument("--concurrency", type=_whole(1), default=4,
+                        help="with --base-url: requests in flight at once")
+    parser.add_argument("--timeout", type=_number(0.1), default=60.0,
+                        help="with --base-url: seconds to wait for one answer")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import time
+
+    from .api import serve
+
+    print("starting Transformers' OpenAI-compatible server on 127.0.0.1 (about 20 s) ...",
+          flush=True)
+    with serve(port=args.port) as server:
+        print(f"base URL: {server.base_url}\nmodel:    {server.model}\n"
+              f"try: tune-or-prompt prompt --task reviews --base-url {server.base_url} "
+              f"--model {server.model} --shots 2 --limit 8\n"
+              "Press Ctrl+C to stop.", flush=True)
+        while server.running:
+            time.sleep(1)
+    return 0
+
+
+def _add_data(parser: argparse.ArgumentParser) -> None:
+    """--task (a bundled dataset) or --data (yours), and the field names."""
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--task", choices=["tickets", "reviews"], help="a bundled dataset")
+    which.add_argument("--data", metavar="FILE",
+                       help="your labelled data: JSON Lines or CSV (.csv), one example per "
+                       "line; an optional 'split' field (train/validation/test) is respected, "
+                       "otherwise a stratified 60/20/20 split is made")
+    parser.add_argument("--text-field", default="text", help="the field holding the text "
+                        "(in --data and --input; default: text)")
+    parser.add_argument("--label-field", default="label",
+                        help="with --data: the field holding the label (default: label)")
+    parser.add_argument("--labels", metavar="FILE", help="with --data: YAML or JSON mapping "
+                        "each label to a one-line rule, shown in prompts")
+    parser.add_argument("--split-seed", type=_whole(0), default=0,
+                        help="with --data and no split field: the seed of the split")
+
+
 def _add_io(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--task", choices=sorted(TASK_TARGETS), required=True)
-    parser.add_argument("--input", help="JSON Lines, one object with a 'text' field per line "
-                        "(default: the bundled test split)")
+    _add_data(parser)
+    parser.add_argument("--input", help="records to classify: JSON Lines or CSV with the text "
+                        "field (default: the test split of the dataset)")
     parser.add_argument("--output", help="write the records with their predictions here")
     parser.add_argument("--limit", type=_whole(1), default=None,
                         help="use only the first N test rows (without --input)")
@@ -280,8 +406,15 @@ def build_parser() -> argparse.ArgumentParser:
     prompt.add_argument("--style", choices=["plain", "chat"], default="plain")
     prompt.add_argument("--calibrate", action="store_true", help="contextual calibration")
     prompt.add_argument("--seed", type=_whole(0), default=0)
-    prompt.add_argument("--model", help="generative model name (see `tune-or-prompt models`)")
+    prompt.add_argument("--model", help="the generative model: a name from `tune-or-prompt "
+                        "models`, or with --base-url the model the server serves")
+    _add_api(prompt)
     prompt.set_defaults(func=_prompt)
+    serve = sub.add_parser("serve", help="serve the embedded SmolLM2 on 127.0.0.1 as an "
+                           "OpenAI-compatible API (Transformers' own server), to practise the "
+                           "API path offline")
+    serve.add_argument("--port", type=_whole(0), default=8000, help="0 picks a free port")
+    serve.set_defaults(func=_serve)
     finetune = sub.add_parser("finetune", help="fine-tune the encoder and classify")
     _add_io(finetune)
     finetune.add_argument("--train-size", type=_whole(0, " (0 = the whole train split)"),
@@ -289,15 +422,19 @@ def build_parser() -> argparse.ArgumentParser:
                           help="class-balanced training examples (0 = the whole train split)")
     finetune.add_argument("--epochs", type=_whole(1), default=4)
     finetune.add_argument("--seed", type=_whole(0), default=0)
-    finetune.add_argument("--method", choices=["full", "lora"], default="full")
+    finetune.add_argument("--method", choices=["full", "lora", "head"], default="full",
+                          help="full: every weight trains; lora: small adapters; head: "
+                          "embeddings + a classifier (the encoder stays frozen)")
     finetune.add_argument("--min-recall", type=_number(0, 1), default=0.0,
-                          help="tickets: tune the urgent threshold on validation to this recall")
+                          help="a target with a rare class (tickets: urgent): tune its threshold "
+                          "on validation to reach this recall")
     finetune.add_argument("--save", help="save the fine-tuned model(s) in this folder")
     finetune.add_argument("--quiet", action="store_true", help="no progress bar")
     finetune.set_defaults(func=_finetune)
-    compare = sub.add_parser("compare", help="prompting vs fine-tuning on the same test rows: "
-                             "table (CSV, Markdown) and figures (PNG)")
-    compare.add_argument("--task", choices=sorted(TASK_TARGETS), required=True)
+    compare = sub.add_parser("compare", help="prompting, fine-tuning and embeddings + a "
+                             "classifier on the same test rows: table (CSV, Markdown) and "
+                             "figures (PNG)")
+    _add_data(compare)
     compare.add_argument("--out", default="compare-out", help="folder for the table and figures")
     compare.add_argument("--n-test", type=_whole(2), default=80,
                          help="test rows both approaches answer")
@@ -306,8 +443,9 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--n-validation", type=_whole(2), default=32,
                          help="validation rows for choosing the prompt and the crossover curve")
     compare.add_argument("--train-size", type=_whole(2), default=200)
-    compare.add_argument("--urgent-train-size", type=_whole(2), default=96,
-                         help="tickets: examples for the urgent classifier (class-weighted)")
+    compare.add_argument("--rare-train-size", "--urgent-train-size", type=_whole(2), default=96,
+                         help="examples for a target with a rare class, such as urgent "
+                         "(class-weighted)")
     compare.add_argument("--epochs", type=_whole(1), default=4)
     compare.add_argument("--seed", type=_whole(0), default=0)
     compare.add_argument("--no-curve", action="store_true", help="skip the crossover curve")
@@ -316,6 +454,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--usd-per-million-tokens", type=_number(0), default=0.15,
                          help="a hosted model's input-token price")
     compare.add_argument("--usd-per-label", type=_number(0), default=0.25)
+    compare.add_argument("--model", help="with --base-url: the model the server serves")
+    _add_api(compare)
     compare.set_defaults(func=_compare)
     return parser
 

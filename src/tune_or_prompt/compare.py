@@ -1,9 +1,12 @@
-"""The head-to-head: few-shot prompting and fine-tuning measured on the same test rows.
+"""The head-to-head: three approaches measured on the same test rows.
 
-`head_to_head` runs both approaches on one task set (``tickets``: intent + urgent; ``reviews``:
-sentiment) and returns one `Side` per approach with every number of the comparison table;
-`crossover` measures accuracy against labelled examples for both; `write_report` saves the table
-(CSV and Markdown) and the figures (PNG), which is what ``tune-or-prompt compare`` does.
+*Prompting* (a k-shot prompt to the generative model), *fine-tuning* (every weight of the
+encoder trains) and *embeddings + a classifier* (the encoder stays frozen; a logistic regression
+learns from its sentence embeddings). `head_to_head` runs them on one registered dataset (the
+bundled ``tickets``: intent + urgent, ``reviews``: sentiment, or a learner's own, see
+`data.from_file`) and returns one `Side` per approach, by name, with every number of the
+comparison table; `crossover` measures accuracy against labelled examples; `write_report` saves
+the table (CSV and Markdown) and the figures (PNG), which is what ``tune-or-prompt compare`` does.
 """
 
 from __future__ import annotations
@@ -11,19 +14,20 @@ from __future__ import annotations
 import functools
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from . import costs, files
-from .data import label_of, load
+from .data import load
 from .metrics import PRICES, Prices, classification_report
+from .tasks import dataset, label_of, target
 
-TASK_SETS: dict[str, tuple[str, ...]] = {"tickets": ("intent", "urgent"),
-                                         "reviews": ("sentiment",)}
-MAIN_TARGET = {"tickets": "intent", "reviews": "sentiment"}
+PROMPTING, FINE_TUNING, EMBEDDINGS = "prompting", "fine-tuning", "embeddings + classifier"
+APPROACHES = (PROMPTING, FINE_TUNING, EMBEDDINGS)
+API = "prompting via API"  # the same prompt sent to an OpenAI-compatible endpoint (optional)
 
 
 @dataclass(frozen=True)
@@ -31,16 +35,21 @@ class Settings:
     """What the head-to-head runs. The prompt's k and calibration are chosen per target on the
     validation split (`choose`), never on the test rows; ``shots`` fixes them instead."""
 
-    n_test: int = 80  # test rows both approaches answer (the same rows)
+    n_test: int = 80  # test rows every approach answers (the same rows)
     n_validation: int = 32  # validation rows for choosing the prompt and drawing the curves
     candidate_shots: dict[str, tuple[int, ...]] = field(default_factory=lambda: {
-        "intent": (0, 1, 4), "urgent": (0, 4), "sentiment": (0, 1, 4)})
+        "intent": (0, 1, 4), "urgent": (0, 4), "sentiment": (0, 1, 4)})  # k tried on validation
     shots: dict[str, int] | None = None  # fixed k per target (then calibration is used)
-    train_size: int = 200  # labelled examples per fine-tuned target (urgent: see below)
-    urgent_train_size: int = 96  # as in Lab 2: class weights make up for the rare class
+    train_size: int = 200  # labelled examples per trained target (rare-class targets: below)
+    rare_train_size: int = 96  # as in Lab 2: class weights make up for the rare class
     epochs: int = 4
     latency_queries: int = 8  # queries answered one at a time to time each approach
     seed: int = 0
+    approaches: tuple[str, ...] = APPROACHES
+
+    def shots_for(self, target_name: str) -> tuple[int, ...]:
+        """The k tried on validation for a target (a learner's target: 0, 1 and 4)."""
+        return self.candidate_shots.get(target_name, (0, 1, 4))
 
 
 @dataclass(frozen=True)
@@ -53,15 +62,33 @@ class PromptChoice:
 
 
 @dataclass
+class Part:
+    """One target's measurements within a side."""
+
+    report: dict[str, Any]  # metrics.classification_report on the test rows
+    answers: dict[str, str]  # test row id -> this approach's answer
+    setup_seconds: float = 0.0  # training wall seconds (0 for prompting)
+    setup_cpu_seconds: float = 0.0
+    prompt_tokens: float = 0.0  # tokens the model reads per query
+    latency_median_s: float = 0.0
+    latency_p95_s: float = 0.0
+    cpu_s_per_1000: float = 0.0
+    k: int | None = None  # prompting: the demonstrations shown
+    calibrated: bool | None = None
+    train_size: int | None = None  # trained approaches: labelled examples learned from
+    trainable_parameters: int | None = None
+
+
+@dataclass
 class Side:
-    """One approach on one task set: quality, data, set-up and per-query costs."""
+    """One approach on one dataset: quality, data, set-up and per-query costs."""
 
     approach: str
     task: str
     accuracy: float
     macro_f1: float
-    urgent_recall: float | None
-    urgent_precision: float | None
+    rare_recall: float | None  # of the dataset's rare-class target (tickets: urgent), if any
+    rare_precision: float | None
     labelled_examples: int
     setup_seconds: float  # training wall seconds (0 for prompting)
     setup_cpu_seconds: float
@@ -69,7 +96,8 @@ class Side:
     latency_median_s: float
     latency_p95_s: float
     cpu_s_per_1000: float
-    details: dict[str, Any] = field(default_factory=dict, repr=False)
+    details: dict[str, Part] = field(default_factory=dict, repr=False)  # by target
+    rare_label: str | None = None
 
     def usd_per_1000_cpu(self, prices: Prices = PRICES) -> float:
         return 1000 * costs.cpu_usd(self.cpu_s_per_1000 / 1000, prices)
@@ -77,7 +105,11 @@ class Side:
     def cost_model(self, prices: Prices = PRICES, hosted_prompt: bool = False) -> costs.CostModel:
         """This side's set-up and per-query cost. ``hosted_prompt`` prices a prompt by its
         tokens at a hosted model's rate instead of by our CPU time."""
-        if self.approach == "prompting":
+        if self.approach == API:  # someone else's model: priced by its tokens
+            return costs.prompting_costs(self.labelled_examples,
+                                         prompt_tokens=self.prompt_tokens, prices=prices,
+                                         name=API)
+        if self.approach == PROMPTING:
             if hosted_prompt:
                 return costs.prompting_costs(self.labelled_examples,
                                              prompt_tokens=self.prompt_tokens, prices=prices,
@@ -86,19 +118,22 @@ class Side:
                                          cpu_seconds_per_query=self.cpu_s_per_1000 / 1000,
                                          prices=prices, name="prompting (our CPU)")
         return costs.finetuning_costs(self.labelled_examples, self.setup_cpu_seconds,
-                                      self.cpu_s_per_1000 / 1000, prices, "fine-tuning")
+                                      self.cpu_s_per_1000 / 1000, prices, self.approach)
+
+
+Sides = dict[str, Side]  # approach -> its side, in the order of APPROACHES
 
 
 def rows_of(task_set: str, split: str, n: int, seed: int = 0) -> list[dict[str, Any]]:
-    """``n`` rows of a split, stratified by the main label (intent or sentiment), so every class
-    is present; tickets keep their natural share of urgent ones."""
+    """``n`` rows of a split, stratified by the dataset's main label (intent, sentiment), so
+    every class is present; tickets keep their natural share of urgent ones."""
     rows = load(task_set, split)
     if n >= len(rows):
         return rows
-    target = MAIN_TARGET[task_set]
+    main = dataset(task_set).main
     by_label: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        by_label.setdefault(label_of(row, target), []).append(row)
+        by_label.setdefault(label_of(row, main), []).append(row)
     rng = random.Random(seed)
     picked: list[dict[str, Any]] = []
     labels = sorted(by_label)
@@ -140,33 +175,34 @@ def choose(curve: Sequence[dict[str, Any]]) -> PromptChoice:
     return PromptChoice(k=best[3], calibrated=best[4], validation_macro_f1=float(best[0]))
 
 
-def _merge(approach: str, task_set: str, parts: dict[str, dict[str, Any]],
-           labelled: int) -> Side:
+def _merge(approach: str, task_set: str, parts: dict[str, Part], labelled: int) -> Side:
     """One row of the table from the per-target measurements (costs add up: each ticket is
     classified for intent and for urgency)."""
-    main = parts[MAIN_TARGET[task_set]]
-    urgent = parts.get("urgent")
+    main = parts[dataset(task_set).main]
+    rare = next((t for t in parts if target(t).rare), None)
+    rare_label = target(rare).rare if rare else None
+    rare_row = parts[rare].report["per_class"][rare_label] if rare else None
     return Side(
         approach=approach, task=task_set,
-        accuracy=main["report"]["accuracy"], macro_f1=main["report"]["macro_f1"],
-        urgent_recall=urgent["report"]["per_class"]["urgent"]["recall"] if urgent else None,
-        urgent_precision=urgent["report"]["per_class"]["urgent"]["precision"] if urgent else None,
+        accuracy=main.report["accuracy"], macro_f1=main.report["macro_f1"],
+        rare_recall=rare_row["recall"] if rare_row else None,
+        rare_precision=rare_row["precision"] if rare_row else None,
         labelled_examples=labelled,
-        setup_seconds=sum(p["setup_seconds"] for p in parts.values()),
-        setup_cpu_seconds=sum(p["setup_cpu_seconds"] for p in parts.values()),
-        prompt_tokens=sum(p["prompt_tokens"] for p in parts.values()),
-        latency_median_s=sum(p["latency_median_s"] for p in parts.values()),
-        latency_p95_s=sum(p["latency_p95_s"] for p in parts.values()),
-        cpu_s_per_1000=sum(p["cpu_s_per_1000"] for p in parts.values()),
-        details=parts)
+        setup_seconds=sum(p.setup_seconds for p in parts.values()),
+        setup_cpu_seconds=sum(p.setup_cpu_seconds for p in parts.values()),
+        prompt_tokens=sum(p.prompt_tokens for p in parts.values()),
+        latency_median_s=sum(p.latency_median_s for p in parts.values()),
+        latency_p95_s=sum(p.latency_p95_s for p in parts.values()),
+        cpu_s_per_1000=sum(p.cpu_s_per_1000 for p in parts.values()),
+        details=parts, rare_label=rare_label)
 
 
-def prompt_demos(target: str, k: int, seed: int = 0) -> list[dict[str, Any]]:
+def prompt_demos(target_name: str, k: int, seed: int = 0) -> list[dict[str, Any]]:
     """The ``k`` class-balanced training examples the head-to-head's prompt shows for
-    ``target``."""
+    ``target_name``."""
     from . import prompting as P
 
-    return P.choose_demos(P.TASKS[target], k, "balanced", seed)
+    return P.choose_demos(P.TASKS[target_name], k, "balanced", seed)
 
 
 def run_prompting(task_set: str, rows: Sequence[dict[str, Any]], settings: Settings = Settings(),
@@ -179,86 +215,133 @@ def run_prompting(task_set: str, rows: Sequence[dict[str, Any]], settings: Setti
     from .models import load_generative
 
     llm = llm or load_generative()
-    parts: dict[str, dict[str, Any]] = {}
+    parts: dict[str, Part] = {}
     demo_ids: set[str] = set()
-    for target in TASK_SETS[task_set]:
-        if choices and target in choices:
-            choice = choices[target]
-        elif settings.shots and target in settings.shots:
-            choice = PromptChoice(settings.shots[target], True)
+    for name in dataset(task_set).targets:
+        if choices and name in choices:
+            choice = choices[name]
+        elif settings.shots and name in settings.shots:
+            choice = PromptChoice(settings.shots[name], True)
         else:
-            raise ValueError(f"no prompt setting for {target!r}: pass choices or Settings.shots")
+            raise ValueError(f"no prompt setting for {name!r}: pass choices or Settings.shots")
         k = choice.k
-        demos = prompt_demos(target, k, settings.seed)
-        demo_ids.update(d["id"] for d in demos)
-        batched = P.run(llm, target, rows, k=k, demos=demos)
-        timed = P.run(llm, target, rows[:settings.latency_queries], k=k, demos=demos,
-                      batch_size=1)
-        t = timed.summary()
-        parts[target] = {"k": k, "calibrated": choice.calibrated,
-                         "report": batched.report(choice.calibrated),
-                         "setup_seconds": 0.0, "setup_cpu_seconds": 0.0,
-                         "prompt_tokens": batched.summary()["prompt_tokens"],
-                         "latency_median_s": t["latency_median_s"],
-                         "latency_p95_s": t["latency_p95_s"], "cpu_s_per_1000": t["cpu_s_per_1000"],
-                         "answers": dict(zip([str(r["id"]) for r in rows],
-                                             batched.predictions(choice.calibrated), strict=True)),
-                         "run": batched}
+        demos = prompt_demos(name, k, settings.seed)
+        demo_ids.update(str(d["id"]) for d in demos)
+        batched = P.run(llm, name, rows, k=k, demos=demos)
+        timed = P.run(llm, name, rows[:settings.latency_queries], k=k, demos=demos,
+                      batch_size=1).summary()
+        parts[name] = Part(
+            report=batched.report(choice.calibrated),
+            answers=dict(zip([str(r["id"]) for r in rows], batched.predictions(choice.calibrated),
+                             strict=True)),
+            prompt_tokens=batched.summary()["prompt_tokens"],
+            latency_median_s=timed["latency_median_s"], latency_p95_s=timed["latency_p95_s"],
+            cpu_s_per_1000=timed["cpu_s_per_1000"], k=k, calibrated=choice.calibrated)
         if progress:
             mode = f"k={k}" + (" calibrated" if choice.calibrated else "")
-            print(f"prompting  {target:9} {mode}: accuracy "
-                  f"{parts[target]['report']['accuracy']:.3f} "
+            print(f"{PROMPTING:23} {name:9} {mode}: accuracy "
+                  f"{parts[name].report['accuracy']:.3f} "
                   f"({batched.wall_seconds:.1f} s for {len(rows)} rows)")
-    return _merge("prompting", task_set, parts, len(demo_ids))
+    return _merge(PROMPTING, task_set, parts, len(demo_ids))
+
+
+def run_api(task_set: str, rows: Sequence[dict[str, Any]], config,
+            choices: dict[str, PromptChoice], settings: Settings = Settings(),
+            progress: bool = True) -> Side:
+    """The same prompts (each target's chosen k and demonstrations) sent to an OpenAI-compatible
+    endpoint (`api.ApiConfig`): quality, tokens from the response's ``usage``, latency per
+    request. An answer that names no label counts as wrong. CPU cost is not ours to measure."""
+    from . import api
+
+    parts: dict[str, Part] = {}
+    demo_ids: set[str] = set()
+    for name in dataset(task_set).targets:
+        k = choices[name].k if name in choices else 0
+        demos = prompt_demos(name, k, settings.seed)
+        demo_ids.update(str(d["id"]) for d in demos)
+        run = api.classify(config, name, rows, demos=demos)
+        s = run.summary()
+        predicted = [p if p is not None else api.UNPARSED for p in run.predictions]
+        parts[name] = Part(
+            report=run.report(), answers=dict(zip([str(r["id"]) for r in rows], predicted,
+                                                  strict=True)),
+            prompt_tokens=s["prompt_tokens"] or 0.0, latency_median_s=s["latency_median_s"],
+            latency_p95_s=s["latency_p95_s"], cpu_s_per_1000=float("nan"), k=k)
+        if progress:
+            print(f"{API:23} {name:9} k={k}: accuracy {parts[name].report['accuracy']:.3f} "
+                  f"({run.unparsed} unparsed, {s['from_cache']} from the cache)")
+    return _merge(API, task_set, parts, len(demo_ids))
+
+
+def run_trained(task_set: str, rows: Sequence[dict[str, Any]], settings: Settings = Settings(),
+                progress: bool = True, method: str = "full") -> Side:
+    """Train the embedded encoder once per target on ``settings.train_size`` examples
+    (rare-class targets: ``rare_train_size``, class-weighted): ``method="full"`` fine-tunes
+    every weight, ``"head"`` trains embeddings + a classifier."""
+    from . import finetuning as F
+
+    approach = FINE_TUNING if method == "full" else EMBEDDINGS
+    parts: dict[str, Part] = {}
+    used: set[str] = set()
+    validation = load(task_set, "validation")[::3]  # a third: quicker epochs (Lab 2)
+    for name in dataset(task_set).targets:
+        rare = target(name).rare is not None
+        size = settings.rare_train_size if rare else settings.train_size
+        result = F.finetune(name, train_size=size, epochs=settings.epochs, seed=settings.seed,
+                            class_weights=rare, val_rows=validation, progress=False,
+                            method=method)
+        used.update(result.train_ids)
+        lat = F.measure_latency(result, [r["text"] for r in rows[:settings.latency_queries]])
+        predicted = F.predict(result, [r["text"] for r in rows])
+        parts[name] = Part(
+            report=classification_report([label_of(r, name) for r in rows], predicted,
+                                         result.labels),
+            answers=dict(zip([str(r["id"]) for r in rows], predicted, strict=True)),
+            setup_seconds=result.train_seconds, setup_cpu_seconds=result.train_cpu_seconds,
+            train_size=result.train_size, trainable_parameters=result.trainable_parameters,
+            **lat)
+        if progress:
+            print(f"{approach:23} {name:9} n={result.train_size}: accuracy "
+                  f"{parts[name].report['accuracy']:.3f} ({result.train_seconds:.1f} s training)")
+    return _merge(approach, task_set, parts, len(used))
 
 
 def run_finetuning(task_set: str, rows: Sequence[dict[str, Any]], settings: Settings = Settings(),
                    progress: bool = True) -> Side:
-    """Fine-tune the embedded encoder once per target on ``settings.train_size`` examples."""
-    from . import finetuning as F
+    """Fine-tune the embedded encoder once per target (see `run_trained`)."""
+    return run_trained(task_set, rows, settings, progress, "full")
 
-    parts: dict[str, dict[str, Any]] = {}
-    used: set[str] = set()
-    validation = load(task_set, "validation")[::3]  # a third: quicker epochs (Lab 2)
-    for target in TASK_SETS[task_set]:
-        size = settings.urgent_train_size if target == "urgent" else settings.train_size
-        result = F.finetune(target, train_size=size, epochs=settings.epochs,
-                            seed=settings.seed, class_weights=target == "urgent",
-                            val_rows=validation, progress=False)
-        used.update(result.train_ids)
-        lat = F.measure_latency(result, [r["text"] for r in rows[:settings.latency_queries]])
-        predicted = F.predict(result, [r["text"] for r in rows])
-        parts[target] = {"report": classification_report(
-                             [label_of(r, target) for r in rows], predicted, result.labels),
-                         "answers": dict(zip([str(r["id"]) for r in rows], predicted, strict=True)),
-                         "setup_seconds": result.train_seconds,
-                         "setup_cpu_seconds": result.train_cpu_seconds,
-                         "train_size": result.train_size,
-                         "trainable_parameters": result.trainable_parameters,
-                         "prompt_tokens": 0.0, **lat,
-                         "result": result}
-        if progress:
-            print(f"fine-tune  {target:9} n={result.train_size}: accuracy "
-                  f"{parts[target]['report']['accuracy']:.3f} ({result.train_seconds:.1f} s training)")
-    return _merge("fine-tuning", task_set, parts, len(used))
+
+def run_embeddings(task_set: str, rows: Sequence[dict[str, Any]],
+                   settings: Settings = Settings(), progress: bool = True) -> Side:
+    """Embeddings + a classifier once per target (see `run_trained`)."""
+    return run_trained(task_set, rows, settings, progress, "head")
 
 
 def head_to_head(task_set: str = "tickets", settings: Settings = Settings(), llm=None,
-                 progress: bool = True,
-                 choices: dict[str, PromptChoice] | None = None) -> list[Side]:
-    """Both approaches on the same ``settings.n_test`` test rows."""
-    if task_set not in TASK_SETS:
-        raise ValueError(f"task must be one of {', '.join(TASK_SETS)}, not {task_set!r}")
+                 progress: bool = True, choices: dict[str, PromptChoice] | None = None,
+                 api_config=None) -> Sides:
+    """Every approach in ``settings.approaches`` on the same ``settings.n_test`` test rows; with
+    ``api_config`` (an `api.ApiConfig`), the same prompts sent to that endpoint too."""
+    dataset(task_set)  # an unknown name fails here, naming the registered ones
+    unknown = sorted(set(settings.approaches) - set(APPROACHES))
+    if unknown:
+        raise ValueError(f"unknown approach(es) {unknown}: choose from {', '.join(APPROACHES)}")
     rows = test_rows(task_set, settings.n_test, settings.seed)
-    return [run_prompting(task_set, rows, settings, llm, progress, choices),
-            run_finetuning(task_set, rows, settings, progress)]
+    runs = {PROMPTING: lambda: run_prompting(task_set, rows, settings, llm, progress, choices),
+            FINE_TUNING: lambda: run_finetuning(task_set, rows, settings, progress),
+            EMBEDDINGS: lambda: run_embeddings(task_set, rows, settings, progress)}
+    sides = {name: runs[name]() for name in APPROACHES if name in settings.approaches}
+    if api_config is not None:
+        sides[API] = run_api(task_set, rows, api_config, choices or {}, settings, progress)
+    return sides
 
 
 COLUMNS = {
     "approach": "approach",
     "accuracy": "accuracy",
     "macro_f1": "macro-F1",
-    "urgent_recall": "urgent recall",
+    "rare_recall": "{rare} recall",
     "labelled_examples": "labelled examples",
     "setup_seconds": "set-up (training s)",
     "prompt_tokens": "prompt tokens / query",
@@ -270,25 +353,32 @@ COLUMNS = {
 }
 
 
-def table(sides: Sequence[Side], prices: Prices = PRICES):
+def _sides(sides: Mapping[str, Side] | Sequence[Side]) -> list[Side]:
+    return list(sides.values()) if isinstance(sides, Mapping) else list(sides)
+
+
+def table(sides: Mapping[str, Side] | Sequence[Side], prices: Prices = PRICES):
     """The head-to-head table as a pandas DataFrame (one row per approach)."""
     import pandas as pd
 
+    sides = _sides(sides)
     records = []
     for s in sides:
         hosted = (1000 * costs.token_usd(s.prompt_tokens, 1.0, prices)
-                  if s.approach == "prompting" else None)
+                  if s.approach in (PROMPTING, API) else None)
         records.append({
             "approach": s.approach, "accuracy": s.accuracy, "macro_f1": s.macro_f1,
-            "urgent_recall": s.urgent_recall, "labelled_examples": s.labelled_examples,
+            "rare_recall": s.rare_recall, "labelled_examples": s.labelled_examples,
             "setup_seconds": s.setup_seconds, "prompt_tokens": s.prompt_tokens,
             "latency_median_ms": 1000 * s.latency_median_s,
             "latency_p95_ms": 1000 * s.latency_p95_s, "cpu_s_per_1000": s.cpu_s_per_1000,
             "usd_per_1000_cpu": s.usd_per_1000_cpu(prices), "usd_per_1000_hosted": hosted})
     frame = pd.DataFrame.from_records(records)
-    if all(s.urgent_recall is None for s in sides):
-        frame = frame.drop(columns="urgent_recall")
-    return frame.rename(columns=COLUMNS).set_index("approach")
+    rare = next((s.rare_label for s in sides if s.rare_label), None)
+    if rare is None:
+        frame = frame.drop(columns="rare_recall")
+    names = {key: label.format(rare=rare) for key, label in COLUMNS.items()}
+    return frame.rename(columns=names).set_index("approach")
 
 
 def crossover(target: str, rows: Sequence[dict[str, Any]], prompt_rows: Sequence[dict[str, Any]],
@@ -296,8 +386,9 @@ def crossover(target: str, rows: Sequence[dict[str, Any]], prompt_rows: Sequence
     """Accuracy against labelled examples for both approaches on the same ``rows``.
 
     Prompting: `prompt_curve` rows measured on ``rows`` (k labelled demonstrations; the better of
-    raw and calibrated). Fine-tuning: the cheap head-only fine-tune (frozen encoder + linear
-    classifier) at each size and seed. Rows: approach, labelled, seed, accuracy, macro_f1.
+    raw and calibrated). Training: embeddings + a classifier (the frozen encoder and a logistic
+    regression, the cheapest fine-tune) at each size and seed, which takes milliseconds per
+    point. Rows: approach, labelled, seed, accuracy, macro_f1.
     """
     from .finetuning import head_only_curve
 
@@ -308,15 +399,15 @@ def crossover(target: str, rows: Sequence[dict[str, Any]], prompt_rows: Sequence
                     "accuracy": r["accuracy_calibrated" if cal else "accuracy"],
                     "macro_f1": r["macro_f1_calibrated" if cal else "macro_f1"]})
     for row in head_only_curve(target, sizes, seeds, test_rows=rows):
-        out.append({"approach": "fine-tuning (head only)", "labelled": row["size"],
+        out.append({"approach": EMBEDDINGS, "labelled": row["size"],
                     "seed": row["seed"], "accuracy": row["accuracy"],
                     "macro_f1": row["macro_f1"]})
     return out
 
 
 def crossing_point(curve: Sequence[dict[str, Any]], metric: str = "accuracy") -> int | None:
-    """The fewest labelled examples at which fine-tuning's mean score beats the best prompt
-    score in ``curve`` (None if it never does)."""
+    """The fewest labelled examples at which the trained approach's mean score beats the best
+    prompt score in ``curve`` (None if it never does)."""
     best_prompt = max((r[metric] for r in curve if r["approach"] == "prompting"), default=None)
     if best_prompt is None:
         return None
@@ -325,8 +416,8 @@ def crossing_point(curve: Sequence[dict[str, Any]], metric: str = "accuracy") ->
 
 
 def finetune_means(curve: Sequence[dict[str, Any]], metric: str = "accuracy") -> dict[int, float]:
-    """Fine-tuning's mean ``metric`` over seeds at each number of labelled examples, smallest
-    first."""
+    """The trained approach's mean ``metric`` over seeds at each number of labelled examples,
+    smallest first."""
     by_size: dict[int, list[float]] = {}
     for r in curve:
         if r["approach"] != "prompting":
@@ -335,61 +426,104 @@ def finetune_means(curve: Sequence[dict[str, Any]], metric: str = "accuracy") ->
 
 
 def side_record(side: Side) -> dict[str, Any]:
-    """A JSON-friendly record of a side (without the models and runs; with each target's
-    quality report)."""
-    record = asdict(side)
-    record["details"] = {t: {k: v for k, v in part.items() if k not in ("run", "result")}
-                         for t, part in side.details.items()}
-    return record
+    """A JSON-friendly record of a side (the numbers; no models)."""
+    return asdict(side)
 
 
 def side_from_record(record: dict[str, Any]) -> Side:
-    """The `Side` that `side_record` wrote (its details keep the numbers, not the models)."""
+    """The `Side` that `side_record` wrote."""
     names = {f.name for f in fields(Side)}
     unknown = sorted(set(record) - names)
     if unknown:
         raise ValueError(f"not a side record: unexpected keys {unknown}")
-    return Side(**record)
+    details = {t: Part(**part) for t, part in record.get("details", {}).items()}
+    return Side(**{**record, "details": details})
+
+
+@dataclass
+class TaskResult:
+    """Everything measured on one dataset: the sides by approach, the prompt choices and the
+    validation curves they came from, and the crossover (None when not drawn)."""
+
+    task: str
+    sides: Sides
+    choices: dict[str, PromptChoice]
+    curve: list[dict[str, Any]] | None = None
+    prompt_curves: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def side(self, approach: str) -> Side:
+        try:
+            return self.sides[approach]
+        except KeyError:
+            raise KeyError(f"{approach!r} was not measured on {self.task!r}: "
+                           f"{', '.join(self.sides)} were") from None
+
+
+@dataclass
+class Study:
+    """Lab 3's study of every bundled dataset: one `TaskResult` per dataset, by name, and
+    where and when it was measured."""
+
+    tasks: dict[str, TaskResult]
+    source: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def side(self, task: str, approach: str) -> Side:
+        return self.tasks[task].side(approach)
+
+    @property
+    def choices(self) -> dict[str, PromptChoice]:
+        """Every target's prompt setting."""
+        return {t: c for r in self.tasks.values() for t, c in r.choices.items()}
+
+    def curve(self, task: str) -> list[dict[str, Any]]:
+        """The crossover of a dataset's main target."""
+        return self.tasks[task].curve or []
 
 
 REFERENCE_RUN = "reference_run.json"
 
 
-def save_reference(result: dict[str, Any], source: str, settings: Settings = Settings(),
+def study_record(result: Study) -> dict[str, Any]:
+    """A JSON-friendly record of a study (what the reference run file holds)."""
+    return {"source": result.source, "settings": result.settings,
+            "tasks": {name: {"sides": {a: side_record(s) for a, s in r.sides.items()},
+                             "choices": {t: asdict(c) for t, c in r.choices.items()},
+                             "curve": r.curve}
+                      for name, r in result.tasks.items()}}
+
+
+def save_reference(result: Study, source: str, settings: Settings = Settings(),
                    path: str | Path | None = None) -> Path:
-    """Save a `study` result as the course's reference run (what Lesson 6 reads and the
-    decision helper's evidence comes from); ``source`` says where and when it was measured."""
+    """Save a `study` as the course's reference run (what the lessons read and the decision
+    helper's evidence comes from); ``source`` says where and when it was measured."""
     path = Path(path) if path else Path(__file__).parent / "data" / REFERENCE_RUN
-    record = {"source": source, "settings": asdict(settings),
-              "choices": {t: asdict(c) for t, c in result["choices"].items()},
-              "sides": {name: [side_record(s) for s in sides]
-                        for name, sides in result["sides"].items()},
-              "curves": result["curves"]}
-    return files.write_text(path, json.dumps(record, indent=1) + "\n")
+    result = Study(result.tasks, source, asdict(settings))
+    return files.write_text(path, json.dumps(study_record(result), indent=1) + "\n")
 
 
-def load_reference(text: str) -> dict[str, Any]:
-    """A saved reference run, shaped like a `study` result plus its source and settings."""
+def load_reference(text: str) -> Study:
+    """A saved reference run as a `Study`."""
     data = json.loads(text)
-    return {"source": data["source"], "settings": data["settings"],
-            "choices": {t: PromptChoice(**c) for t, c in data["choices"].items()},
-            "sides": {name: [side_from_record(r) for r in records]
-                      for name, records in data["sides"].items()},
-            "curves": data["curves"]}
+    tasks = {name: TaskResult(name, {a: side_from_record(r) for a, r in task["sides"].items()},
+                              {t: PromptChoice(**c) for t, c in task["choices"].items()},
+                              task.get("curve"))
+             for name, task in data["tasks"].items()}
+    return Study(tasks, data["source"], data["settings"])
 
 
 @functools.cache
-def reference_run() -> dict[str, Any]:
+def reference_run() -> Study:
     """The course's reference run of Lab 3's study, measured by
     ``python -m tune_or_prompt.bench --only compare --write-reference``."""
     text = resources.files("tune_or_prompt.data").joinpath(REFERENCE_RUN).read_text("utf-8")
     return load_reference(text)
 
 
-def write_report(task_set: str, sides: Sequence[Side], curve: Sequence[dict[str, Any]] | None,
-                 out: str | Path, prices: Prices = PRICES,
+def write_report(result: TaskResult, out: str | Path, prices: Prices = PRICES,
                  queries_per_day: float = 1000) -> list[Path]:
-    """Write table.csv, table.md, crossover.png and break-even.png to ``out``; returns paths."""
+    """Write table.csv, table.md, measurements.json, crossover.png (with a curve) and
+    break-even.png (prompting against fine-tuning) to ``out``; returns their paths."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -399,18 +533,20 @@ def write_report(task_set: str, sides: Sequence[Side], curve: Sequence[dict[str,
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    frame = table(sides, prices)
+    frame = table(result.sides, prices)
     written = [files.write_text(out / "table.csv", frame.round(4).to_csv()),
                files.write_text(out / "table.md", frame.to_markdown(floatfmt=".3g") + "\n"),
-               files.write_text(out / "measurements.json",
-                                json.dumps([side_record(s) for s in sides], indent=2))]
+               files.write_text(out / "measurements.json", json.dumps(
+                   {a: side_record(s) for a, s in result.sides.items()}, indent=2))]
     figures = {}
-    if curve:
-        figures["crossover.png"] = plots.crossover(curve, title=f"{MAIN_TARGET[task_set]}")
-    prompt, tuned = sides[0], sides[1]
-    figures["break-even.png"] = plots.break_even(
-        [prompt.cost_model(prices, hosted_prompt=True), prompt.cost_model(prices),
-         tuned.cost_model(prices)], queries_per_day=queries_per_day)
+    if result.curve:
+        figures["crossover.png"] = plots.crossover(result.curve,
+                                                   title=dataset(result.task).main)
+    if PROMPTING in result.sides and FINE_TUNING in result.sides:  # what pays for what
+        prompt, tuned = result.sides[PROMPTING], result.sides[FINE_TUNING]
+        figures["break-even.png"] = plots.break_even(
+            [prompt.cost_model(prices, hosted_prompt=True), prompt.cost_model(prices),
+             tuned.cost_model(prices)], queries_per_day=queries_per_day)
     for name, fig in figures.items():
         with files.atomic_path(out / name) as temp:
             fig.savefig(temp, dpi=120)
@@ -423,37 +559,42 @@ CURVE_SIZES = (8, 16, 32, 64, 128, 256)
 
 
 def run_task(task_set: str, settings: Settings = Settings(), llm=None, curve: bool = True,
-             progress: bool = True) -> dict[str, Any]:
-    """One task set end to end: choose each target's prompt on validation rows (unless
-    ``settings.shots`` fixes it), draw the crossover there, then the head-to-head on test rows.
-    Returns sides, curve (or None), choices and the validation prompt curves."""
-    from .models import load_generative
-
-    llm = llm or load_generative()
+             progress: bool = True, api_config=None) -> TaskResult:
+    """One dataset end to end: choose each target's prompt on validation rows (unless
+    ``settings.shots`` fixes it), draw the crossover there, then the head-to-head on test
+    rows."""
+    llm = llm or _llm(settings)
+    targets = dataset(task_set).targets
     validation = rows_of(task_set, "validation", settings.n_validation, settings.seed)
-    main = MAIN_TARGET[task_set]
+    main = dataset(task_set).main
     prompt_curves: dict[str, list[dict[str, Any]]] = {}
     if settings.shots:
-        choices = {t: PromptChoice(settings.shots[t], True) for t in TASK_SETS[task_set]}
-    else:
-        prompt_curves = {t: prompt_curve(t, validation, settings.candidate_shots[t], llm,
-                                         settings.seed, progress) for t in TASK_SETS[task_set]}
+        choices = {t: PromptChoice(settings.shots[t], True) for t in targets}
+    elif PROMPTING in settings.approaches:
+        prompt_curves = {t: prompt_curve(t, validation, settings.shots_for(t), llm,
+                                         settings.seed, progress) for t in targets}
         choices = {t: choose(c) for t, c in prompt_curves.items()}
+    else:
+        choices = {}
     crossing = None
     if curve:
         shown = prompt_curves.get(main) or prompt_curve(
-            main, validation, settings.candidate_shots[main], llm, settings.seed, progress)
+            main, validation, settings.shots_for(main), llm, settings.seed, progress)
         crossing = crossover(main, validation, shown, CURVE_SIZES)
-    sides = head_to_head(task_set, settings, llm, progress, choices)
-    return {"sides": sides, "curve": crossing, "choices": choices, "prompt_curves": prompt_curves}
+    sides = head_to_head(task_set, settings, llm, progress, choices, api_config)
+    return TaskResult(task_set, sides, choices, crossing, prompt_curves)
 
 
-def study(settings: Settings = Settings(), llm=None, progress: bool = True) -> dict[str, Any]:
-    """Everything Lab 3 measures, for both task sets (see `run_task`)."""
+def _llm(settings: Settings):
     from .models import load_generative
 
-    llm = llm or load_generative()
-    results = {name: run_task(name, settings, llm, True, progress) for name in TASK_SETS}
-    return {"sides": {n: r["sides"] for n, r in results.items()},
-            "curves": {MAIN_TARGET[n]: r["curve"] for n, r in results.items()},
-            "choices": {t: c for r in results.values() for t, c in r["choices"].items()}}
+    return load_generative() if PROMPTING in settings.approaches else None
+
+
+BUNDLED = ("tickets", "reviews")
+
+
+def study(settings: Settings = Settings(), llm=None, progress: bool = True) -> Study:
+    """Everything Lab 3 measures, for both bundled datasets (see `run_task`)."""
+    llm = llm or _llm(settings)
+    return Study({name: run_task(name, settings, llm, True, progress) for name in BUNDLED})

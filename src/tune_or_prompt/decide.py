@@ -119,30 +119,29 @@ def reference_evidence() -> Evidence:
     from .compare import reference_run
 
     run = reference_run()
-    return evidence_from(run["sides"]["reviews"], run["sides"]["tickets"],
-                         run["curves"]["sentiment"], run["curves"]["intent"], run["source"])
+    return evidence_from(run.tasks["reviews"].sides, run.tasks["tickets"].sides,
+                         run.curve("reviews"), run.curve("tickets"), run.source)
 
 
-def evidence_from(general: list, specialised: list, general_curve: list,
+def evidence_from(general: dict, specialised: dict, general_curve: list,
                   specialised_curve: list, source: str, prices: Prices = PRICES) -> Evidence:
     """Evidence from `tune_or_prompt.compare` results: ``general`` and ``specialised`` are
-    `head_to_head` sides (reviews and tickets), the curves `compare.crossover` rows."""
-    from .compare import MAIN_TARGET, finetune_means
+    `head_to_head` sides by approach (a task the model knows, such as reviews, and one with
+    in-house labels, such as tickets), the curves `compare.crossover` rows."""
+    from .compare import FINE_TUNING, PROMPTING, finetune_means
+    from .tasks import dataset
 
-    def one(sides: list, curve: list) -> TaskEvidence:
-        prompt = next(s for s in sides if s.approach == "prompting")
-        tuned = next(s for s in sides if s.approach != "prompting")
-        main = MAIN_TARGET[prompt.task]
+    def one(sides: dict, curve: list) -> TaskEvidence:
+        prompt, tuned = sides[PROMPTING], sides[FINE_TUNING]
+        main = dataset(prompt.task).main
+        p, t = prompt.details[main], tuned.details[main]
         return TaskEvidence(
-            task=main, prompt_accuracy=prompt.accuracy,
-            prompt_p95_ms=1000 * prompt.details[main]["latency_p95_s"],
-            prompt_tokens=prompt.details[main]["prompt_tokens"],
-            prompt_cpu_s_per_query=prompt.details[main]["cpu_s_per_1000"] / 1000,
-            finetune_accuracy=tuned.accuracy,
-            finetune_labelled=int(tuned.details[main]["train_size"]),
-            finetune_p95_ms=1000 * tuned.details[main]["latency_p95_s"],
-            finetune_cpu_s_per_query=tuned.details[main]["cpu_s_per_1000"] / 1000,
-            train_cpu_seconds=tuned.details[main]["setup_cpu_seconds"],
+            task=main, prompt_accuracy=prompt.accuracy, prompt_p95_ms=1000 * p.latency_p95_s,
+            prompt_tokens=p.prompt_tokens, prompt_cpu_s_per_query=p.cpu_s_per_1000 / 1000,
+            finetune_accuracy=tuned.accuracy, finetune_labelled=int(t.train_size or 0),
+            finetune_p95_ms=1000 * t.latency_p95_s,
+            finetune_cpu_s_per_query=t.cpu_s_per_1000 / 1000,
+            train_cpu_seconds=t.setup_cpu_seconds,
             curve=tuple(finetune_means(curve).items()))
     return Evidence(one(general, general_curve), one(specialised, specialised_curve), source,
                     prices)

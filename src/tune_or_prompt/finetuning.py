@@ -1,6 +1,9 @@
 """Fine-tuning the embedded encoder (all-MiniLM-L6-v2) for classification with the Hugging Face
 Trainer: class-balanced subsets, a per-epoch training trace, early stopping, class weights,
 LoRA, saving and reloading, and latency measured the same way as for prompting.
+
+``method="head"`` is the cheapest member of the family, "embeddings + a classifier": the encoder
+stays frozen and a logistic regression learns from its sentence embeddings.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from .data import TARGETS, balanced_sample, label_of, load
+from .data import load
 from .metrics import classification_report, latency_summary
 from .models import load_encoder, quiet_transformers
+from .tasks import balanced_sample, label_of
+from .tasks import target as target_of
 
 MAX_LENGTH = 64  # tokens; 90% of tickets are shorter, and longer ones state their point early
 
@@ -42,6 +47,7 @@ class FineTuneResult:
     threshold: float | None = None  # for binary targets: P(positive class) needed to say it
     train_cpu_seconds: float = 0.0  # process CPU time of training (all cores), validation included
     train_ids: list[str] = field(default_factory=list)  # the labelled examples it learned from
+    head: dict[str, Any] | None = None  # method "head": the classifier's weights (coef, intercept)
 
     def best_epoch(self) -> dict[str, float]:
         return min(self.history, key=lambda row: row["val_loss"]) if self.history else {}
@@ -107,7 +113,8 @@ def finetune(target: str = "intent", train_size: int | None = 200, epochs: int =
         set_seed,
     )
 
-    dataset_name, _, labels = TARGETS[target]
+    spec = target_of(target)
+    dataset_name, labels = spec.dataset, spec.labels
     pool = list(train_rows if train_rows is not None else load(dataset_name, "train"))
     rows = pool if train_size is None or train_size >= len(pool) else balanced_sample(
         pool, target, train_size, seed)
@@ -115,10 +122,12 @@ def finetune(target: str = "intent", train_size: int | None = 200, epochs: int =
     set_seed(seed)
     loaded = load_encoder(model_name, labels=list(labels))
     model, tokenizer = loaded.model, loaded.tokenizer
+    if method == "head":
+        return _train_head(spec, loaded, rows, val, seed, class_weights)
     if method == "lora":
         model = lora_model(model, lora_r)
     elif method != "full":
-        raise ValueError(f"method must be 'full' or 'lora', not {method!r}")
+        raise ValueError(f"method must be 'full', 'lora' or 'head', not {method!r}")
     trainable, total = count_parameters(model)
 
     weights = None
@@ -171,7 +180,62 @@ def finetune(target: str = "intent", train_size: int | None = 200, epochs: int =
                             method, history, seconds - eval_seconds, eval_seconds, trainable,
                             total, train_cpu_seconds=cpu_seconds,
                             train_ids=[str(r["id"]) for r in rows])
-    if target == "urgent":
+    if spec.rare:
+        result.threshold = 0.5
+    return result
+
+
+def _head_probabilities(head: dict[str, Any], vectors: np.ndarray, n_labels: int) -> np.ndarray:
+    """A logistic regression's class probabilities from its weights (what scikit-learn's
+    predict_proba computes: a sigmoid for two classes, a softmax for more)."""
+    coef, intercept = np.asarray(head["coef"]), np.asarray(head["intercept"])
+    logits = vectors @ coef.T + intercept
+    if coef.shape[0] == 1:
+        p = 1 / (1 + np.exp(-logits[:, 0]))
+        seen = np.stack([1 - p, p], axis=1)
+    else:
+        z = np.exp(logits - logits.max(axis=1, keepdims=True))
+        seen = z / z.sum(axis=1, keepdims=True)
+    out = np.zeros((len(vectors), n_labels))
+    out[:, head["classes"]] = seen
+    return out
+
+
+def _train_head(spec, loaded, rows: Sequence[dict[str, Any]], val: Sequence[dict[str, Any]],
+                seed: int, class_weights: bool) -> FineTuneResult:
+    """Embeddings + a classifier: the frozen encoder embeds every text once; a logistic
+    regression learns the labels from those vectors (set-up: embedding plus fitting)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import log_loss
+
+    from .encoders import embed
+
+    labels = spec.labels
+    start, cpu_start = time.perf_counter(), time.process_time()
+    vectors = embed(loaded, [r["text"] for r in rows]).numpy()
+    y = np.array([labels.index(label_of(r, spec.name)) for r in rows])
+    clf = LogisticRegression(max_iter=2000, C=10.0, random_state=seed,
+                             class_weight="balanced" if class_weights else None)
+    clf.fit(vectors, y)
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+    head = {"coef": clf.coef_.tolist(), "intercept": clf.intercept_.tolist(),
+            "classes": [int(c) for c in clf.classes_]}
+    eval_start = time.perf_counter()
+    val_vectors = embed(loaded, [r["text"] for r in val]).numpy()
+    val_y = np.array([labels.index(label_of(r, spec.name)) for r in val])
+    train_p = _head_probabilities(head, vectors, len(labels))
+    val_p = _head_probabilities(head, val_vectors, len(labels))
+    history = [{"epoch": 1, "train_loss": float(log_loss(y, train_p, labels=range(len(labels)))),
+                "val_loss": float(log_loss(val_y, val_p, labels=range(len(labels)))),
+                "val_accuracy": float((val_p.argmax(1) == val_y).mean())}]
+    trainable = clf.coef_.size + clf.intercept_.size
+    result = FineTuneResult(spec.name, tuple(labels), loaded.model, loaded.tokenizer, len(rows),
+                            1, seed, "head", history, seconds, time.perf_counter() - eval_start,
+                            trainable, trainable + sum(p.numel() for p in
+                                                       loaded.model.base_model.parameters()),
+                            train_cpu_seconds=cpu_seconds,
+                            train_ids=[str(r["id"]) for r in rows], head=head)
+    if spec.rare:
         result.threshold = 0.5
     return result
 
@@ -194,12 +258,22 @@ def probabilities(result: FineTuneResult, texts: Sequence[str], batch_size: int 
     """Class probabilities, shape (len(texts), len(labels))."""
     import torch
 
+    if result.head is not None:
+        return _head_probabilities(result.head, _vectors(result, texts), len(result.labels))
     out = []
     with torch.inference_mode():
         for start in range(0, len(texts), batch_size):
             batch = _encode(result.tokenizer, texts[start:start + batch_size])
             out.append(torch.softmax(result.model(**batch).logits.float(), dim=-1).numpy())
     return np.concatenate(out) if out else np.zeros((0, len(result.labels)))
+
+
+def _vectors(result: FineTuneResult, texts: Sequence[str]) -> np.ndarray:
+    from .encoders import embed
+    from .models import LoadedModel, get_spec
+
+    loaded = LoadedModel(get_spec(None, "encoder"), "embedded", "", result.tokenizer, result.model)
+    return embed(loaded, list(texts)).numpy()
 
 
 def predict(result: FineTuneResult, texts: Sequence[str]) -> list[str]:
@@ -235,15 +309,12 @@ def evaluate(result: FineTuneResult, rows: Sequence[dict[str, Any]]) -> dict[str
 def measure_latency(result: FineTuneResult, texts: Sequence[str]) -> dict[str, float]:
     """One prediction at a time (as a service answers requests): latency median/p95 and
     CPU-seconds per 1,000 predictions."""
-    import torch
-
     times = []
     cpu0 = time.process_time()
-    with torch.inference_mode():
-        for text in texts:
-            start = time.perf_counter()
-            result.model(**_encode(result.tokenizer, [text]))
-            times.append(time.perf_counter() - start)
+    for text in texts:
+        start = time.perf_counter()
+        probabilities(result, [text])
+        times.append(time.perf_counter() - start)
     cpu = time.process_time() - cpu0
     summary = latency_summary(times)
     return {"latency_median_s": summary["median"], "latency_p95_s": summary["p95"],
@@ -261,8 +332,10 @@ def save(result: FineTuneResult, folder: str | Path) -> Path:
               "train_seconds": result.train_seconds, "eval_seconds": result.eval_seconds,
               "trainable_parameters": result.trainable_parameters,
               "total_parameters": result.total_parameters,
-              "train_cpu_seconds": result.train_cpu_seconds, "train_ids": result.train_ids}
-    with atomic_dir(folder) as staging:  # an older save stays whole until this one is complete
+              "train_cpu_seconds": result.train_cpu_seconds, "train_ids": result.train_ids,
+              "head": result.head}
+    # Written beside the target and renamed: an older save stays whole until this one is done.
+    with atomic_dir(folder) as staging, quiet_transformers():
         result.model.save_pretrained(staging)
         result.tokenizer.save_pretrained(staging)
         (staging / "tune_or_prompt.json").write_text(json.dumps(record, indent=2))
@@ -270,7 +343,7 @@ def save(result: FineTuneResult, folder: str | Path) -> Path:
 
 
 def load_finetuned(folder: str | Path) -> FineTuneResult:
-    """Reload what `save` wrote (full models and LoRA adapters alike)."""
+    """Reload what `save` wrote (full models, LoRA adapters and heads alike)."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     folder = Path(folder)
@@ -292,7 +365,8 @@ def load_finetuned(folder: str | Path) -> FineTuneResult:
                           record["train_size"], record["epochs"], record["seed"],
                           record["method"], record["history"], record["train_seconds"],
                           record["eval_seconds"], trainable, total, record["threshold"],
-                          record.get("train_cpu_seconds", 0.0), record.get("train_ids", []))
+                          record.get("train_cpu_seconds", 0.0), record.get("train_ids", []),
+                          record.get("head"))
 
 
 def folder_size(folder: str | Path) -> int:
@@ -310,7 +384,8 @@ def head_only_curve(target: str, sizes: Sequence[int], seeds: Sequence[int] = (0
 
     from .encoders import embed
 
-    dataset_name, _, labels = TARGETS[target]
+    spec = target_of(target)
+    dataset_name, labels = spec.dataset, spec.labels
     train = load(dataset_name, "train")
     test = list(test_rows if test_rows is not None else load(dataset_name, "test"))
     encoder = load_encoder(model_name)

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .data import TARGETS, balanced_sample, load
+from .data import load
 from .finetuning import count_parameters
 from .models import LoadedModel, load_generative, quiet_transformers
 from .prompting import TASKS, plain_prompt
 from .records import read_records, write_records
+from .tasks import balanced_sample
 
 
 def pairs(target: str, rows: Sequence[dict[str, Any]],
@@ -77,7 +78,7 @@ def lora_llm(target: str = "intent", train_size: int = 48, epochs: int = 2, seed
 
     set_seed(seed)
     if train_pairs is None:
-        rows = balanced_sample(load(TARGETS[target][0], "train"), target, train_size, seed)
+        rows = balanced_sample(load(TASKS[target].dataset, "train"), target, train_size, seed)
         train_pairs = pairs(target, rows)
     loaded = load_generative(fresh=True)
     tokenizer = loaded.tokenizer

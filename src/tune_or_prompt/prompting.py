@@ -14,59 +14,22 @@ import copy
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .data import INTENTS, TARGETS, balanced_sample, label_of, load
+from .data import load
 from .metrics import classification_report, latency_summary
 from .models import LoadedModel
+from .tasks import TARGETS, Target, balanced_sample, target
 
 PLACEHOLDER = "\x00QUERY\x00"
 ANSWER_PREFIX = "Answer:"
 
 
-@dataclass(frozen=True)
-class Task:
-    """A classification task as the prompt presents it."""
-
-    name: str
-    dataset: str
-    instruction: str
-    answers: dict[str, str]  # gold label -> the word the model should answer with
-    descriptions: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def labels(self) -> tuple[str, ...]:
-        return tuple(self.answers)
-
-    def gold(self, row: dict[str, Any]) -> str:
-        return label_of(row, self.name)
-
-
-TASKS: dict[str, Task] = {
-    "sentiment": Task(
-        "sentiment", "reviews",
-        "Classify the sentiment of a product review as positive or negative.",
-        {"negative": "negative", "positive": "positive"},
-    ),
-    "intent": Task(
-        "intent", "tickets",
-        "Classify a customer message to Quillfield Bank by its intent.",
-        {"card_delivery": "delivery", "lost_or_stolen_card": "stolen",
-         "unrecognized_charge": "charge", "transfer_issue": "transfer",
-         "refund_tracking": "refund", "fees_and_rates": "fees",
-         "login_and_access": "login", "account_changes": "account"},
-        dict(INTENTS),
-    ),
-    "urgent": Task(
-        "urgent", "tickets",
-        "Is this customer message to Quillfield Bank urgent? It is urgent only when money is at "
-        "risk right now or the customer cannot reach their money in an emergency.",
-        {"not urgent": "no", "urgent": "yes"},
-    ),
-}
+Task = Target  # a prompt asks for one registered target (see `tasks`)
+TASKS = TARGETS  # the registry itself, by target name
 
 
 def header(task: Task, describe: bool = True) -> str:
@@ -367,7 +330,7 @@ def check_prompt_fits(task_name: str, k: int, strategy: str = "balanced", seed: 
     config = json.loads((embedded_files("generative") / "config.json").read_text())
     context = int(config.get("max_position_embeddings") or 2048)
     tokenizer = fast_tokenizer("generative")
-    task = TASKS[task_name]
+    task = target(task_name)
     pool = load(task.dataset, "train")
     if not 0 <= k <= len(pool):
         raise ValueError(f"--shots {k}: must be between 0 and {len(pool)} (the training "
@@ -434,7 +397,7 @@ def run(loaded: LoadedModel, task_name: str, rows: Sequence[dict[str, Any]], k: 
     order). With ``strategy='similar'`` each query gets its own k nearest training examples
     (slower: nothing beyond the instruction is shared between queries).
     """
-    task = TASKS[task_name]
+    task = target(task_name)
     labels = label_token_ids(loaded, task)
     wall0, cpu0 = time.perf_counter(), time.process_time()
     texts = [r["text"] for r in rows]
@@ -471,8 +434,7 @@ def run(loaded: LoadedModel, task_name: str, rows: Sequence[dict[str, Any]], k: 
             if progress:
                 progress(done)
         content_free[indices] = scorer.score([_ids(loaded, CONTENT_FREE + parts.suffix)])[0]
-    field_name = TARGETS[task_name][1]
-    gold = [task.gold(r) for r in rows] if all(field_name in r for r in rows) else []
+    gold = [task.gold(r) for r in rows] if all(task.has_gold(r) for r in rows) else []
     return PromptRun(task_name, k, strategy, style, gold, scores,
                      content_free, tokens, latency, time.process_time() - cpu0,
                      time.perf_counter() - wall0, task.labels, truncated)
@@ -480,14 +442,14 @@ def run(loaded: LoadedModel, task_name: str, rows: Sequence[dict[str, Any]], k: 
 
 def evaluation_rows(task_name: str, n: int, seed: int = 0,
                     split: str = "test") -> list[dict[str, Any]]:
-    """``n`` rows of a split to evaluate on: class-balanced for sentiment and intent; for
-    ``urgent`` a random sample that keeps the real share of urgent tickets (about 1 in 7),
-    because that imbalance is what makes accuracy misleading."""
-    task = TASKS[task_name]
+    """``n`` rows of a split to evaluate on: class-balanced; for a target with a rare class
+    (``urgent``) a random sample that keeps its real share (about 1 ticket in 7), because that
+    imbalance is what makes accuracy misleading."""
+    task = target(task_name)
     rows = load(task.dataset, split)
     if n >= len(rows):
         return rows
-    if task_name == "urgent":
+    if task.rare:
         return random.Random(seed).sample(rows, n)
     return balanced_sample(rows, task_name, n, seed)
 

@@ -12,40 +12,25 @@ from __future__ import annotations
 import functools
 import json
 import random
-from collections import defaultdict
 from collections.abc import Sequence
 from importlib import resources
+from pathlib import Path
 from typing import Any, Literal
+
+from ..tasks import (  # noqa: F401  (the registry's names, for `from tune_or_prompt.data import`)
+    INTENTS,
+    REVIEW_LABELS,
+    SPLITS,
+    TARGETS,
+    URGENT_RULE,
+    Dataset,
+    balanced_sample,
+    dataset,
+    label_of,
+)
 
 Name = Literal["tickets", "reviews"]
 Split = Literal["train", "validation", "test"]
-SPLITS: tuple[str, ...] = ("train", "validation", "test")
-
-# The ticket taxonomy (fixed). The descriptions are the written label rules: prompts and the data
-# card use them, so there is one source of truth for what each intent means.
-INTENTS: dict[str, str] = {
-    "card_delivery": "a new or replacement card has not arrived; delivery status or address",
-    "lost_or_stolen_card": "the card was lost or stolen; freeze, block or replace it for that reason",
-    "unrecognized_charge": "a merchant charge the customer does not recognise or disputes: "
-                           "suspected fraud, double charge, wrong amount, goods never delivered",
-    "transfer_issue": "a bank transfer sent or expected that is pending, missing, returned or "
-                      "sent to the wrong account",
-    "refund_tracking": "waiting for a refund a merchant has promised or issued",
-    "fees_and_rates": "the bank's own fees, exchange rates or interest",
-    "login_and_access": "cannot log in, locked out, passcode, two-factor codes, identity checks",
-    "account_changes": "change personal details or plan, add a holder, close the account",
-}
-URGENT_RULE = ("urgent only when money is at risk right now or the customer cannot reach their "
-               "money in an emergency")
-REVIEW_LABELS: tuple[str, ...] = ("negative", "positive")
-
-# What each task predicts, and from which field.
-TARGETS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    # target name: (dataset, field, labels)
-    "intent": ("tickets", "intent", tuple(INTENTS)),
-    "urgent": ("tickets", "urgent", ("not urgent", "urgent")),
-    "sentiment": ("reviews", "label", REVIEW_LABELS),
-}
 
 
 class DataError(ValueError):
@@ -58,19 +43,15 @@ def _check_row(name: str, lineno: int, row: dict[str, Any]) -> None:
         raise DataError(f"{where}: 'text' is missing or empty")
     if row.get("split") not in SPLITS:
         raise DataError(f"{where}: 'split' must be one of {SPLITS}, not {row.get('split')!r}")
-    if name == "tickets":
-        if row.get("intent") not in INTENTS:
-            raise DataError(f"{where}: unknown intent {row.get('intent')!r}")
-        if not isinstance(row.get("urgent"), bool):
-            raise DataError(f"{where}: 'urgent' must be true or false")
-    elif row.get("label") not in REVIEW_LABELS:
-        raise DataError(f"{where}: label must be one of {REVIEW_LABELS}, not {row.get('label')!r}")
+    for target_name in dataset(name).targets:
+        t = TARGETS[target_name]
+        problem = t.check_gold(row.get(t.field))
+        if problem:
+            raise DataError(f"{where}: field {t.field!r}: {row.get(t.field)!r} {problem}")
 
 
 @functools.cache
-def _rows(name: str) -> tuple[dict[str, Any], ...]:
-    if name not in ("tickets", "reviews"):
-        raise KeyError(f"No dataset {name!r}: the course ships 'tickets' and 'reviews'.")
+def _bundled(name: str) -> tuple[dict[str, Any], ...]:
     text = resources.files(__package__).joinpath(f"{name}.jsonl").read_text(encoding="utf-8")
     rows = []
     for lineno, line in enumerate(text.splitlines(), 1):
@@ -83,8 +64,14 @@ def _rows(name: str) -> tuple[dict[str, Any], ...]:
     return tuple(rows)
 
 
-def load(name: Name, split: Split | None = None) -> list[dict[str, Any]]:
-    """The rows of a bundled dataset (all splits, or one), as fresh plain dicts."""
+def _rows(name: str) -> tuple[dict[str, Any], ...]:
+    source = dataset(name)
+    return _bundled(name) if source.source == "bundled" else source.rows
+
+
+def load(name: Name | str, split: Split | None = None) -> list[dict[str, Any]]:
+    """The rows of a registered dataset (all splits, or one), as fresh plain dicts: the bundled
+    ``tickets`` and ``reviews``, or a learner's (see `from_file`)."""
     if split is not None and split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
     return [dict(r) for r in _rows(name) if split is None or r["split"] == split]
@@ -104,27 +91,160 @@ def as_frame(rows: Sequence[dict[str, Any]]):
     return pd.DataFrame(list(rows))
 
 
-def label_of(row: dict[str, Any], target: str) -> str:
-    """The gold label of a row for a target ('intent', 'urgent' or 'sentiment')."""
-    _, field, labels = TARGETS[target]
-    value = row[field]
-    if target == "urgent":
-        return labels[1] if value else labels[0]
-    return value
+MIN_PER_LABEL = 4  # examples a label needs: some to learn from, one to validate, one to test
+SPLIT_SHARES = (0.6, 0.2, 0.2)  # train / validation / test, when the file has no split field
 
 
-def balanced_sample(rows: Sequence[dict[str, Any]], target: str, n: int,
-                    seed: int = 0) -> list[dict[str, Any]]:
-    """``n`` rows with the target's classes as equal as the data allows, reproducible by seed."""
+def _label_text(value: Any) -> str | None:
+    """A label read from a file, as text (numbers and true/false are allowed), or None."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, str)) and str(value).strip():
+        return str(value).strip()
+    return None
+
+
+def _read_label_rules(path: str | Path) -> dict[str, str]:
+    """label -> one-line rule, from a YAML or JSON mapping."""
+    import yaml
+
+    from ..records import InputError
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise InputError(f"{path}: cannot be read ({error.strerror or error})") from None
+    except (UnicodeDecodeError, yaml.YAMLError) as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise InputError(f"{path}{where}: not a valid YAML or JSON file of label rules") from None
+    if not isinstance(data, dict) or not data:
+        raise InputError(f"{path}: expected a mapping of label -> one-line rule")
+    rules = {}
+    for label, rule in data.items():
+        if _label_text(label) is None or not isinstance(rule, str) or not rule.strip():
+            raise InputError(f"{path}: label {str(label)[:40]!r} needs a one-line rule (text)")
+        rules[_label_text(label)] = " ".join(rule.split())
+    return rules
+
+
+def _stratified_splits(labels: Sequence[str], texts: Sequence[str], seed: int) -> list[str]:
+    """A split for each row: shares of SPLIT_SHARES within every label, identical texts kept
+    in the same split, reproducible by seed."""
     rng = random.Random(seed)
-    by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        by_label[label_of(row, target)].append(row)
-    pools = {label: rng.sample(items, len(items)) for label, items in sorted(by_label.items())}
-    picked: list[dict[str, Any]] = []
-    while len(picked) < min(n, len(rows)):
-        for label in pools:
-            if pools[label] and len(picked) < n:
-                picked.append(pools[label].pop())
-    rng.shuffle(picked)
-    return picked
+    groups: dict[str, dict[str, list[int]]] = {}
+    for i, (label, text) in enumerate(zip(labels, texts, strict=True)):
+        groups.setdefault(label, {}).setdefault(" ".join(text.split()).lower(), []).append(i)
+    split = [""] * len(labels)
+    for label in sorted(groups):
+        texts_of_label = list(groups[label].values())
+        rng.shuffle(texts_of_label)
+        n = len(texts_of_label)
+        n_val = max(1, round(n * SPLIT_SHARES[1]))
+        n_test = max(1, round(n * SPLIT_SHARES[2]))
+        for j, rows in enumerate(texts_of_label):
+            name = "validation" if j < n_val else "test" if j < n_val + n_test else "train"
+            for i in rows:
+                split[i] = split[i] or name  # a text seen under another label keeps its split
+    return split
+
+
+def from_file(path: str | Path, text_field: str = "text", label_field: str = "label",
+              labels: str | Path | None = None, name: str | None = None,
+              seed: int = 0) -> Dataset:
+    """Read a learner's labelled data (JSON Lines or CSV), check it, split it and register it as
+    a dataset with one target of the same name (see `tasks`).
+
+    An optional ``split`` field is respected; otherwise each label is split 60/20/20 into
+    train/validation/test with a fixed seed (identical texts stay together). ``labels`` is a
+    YAML or JSON file of label -> one-line rule, which prompts show. Raises InputError naming
+    the file, the line and the field."""
+    from ..records import InputError, read_records
+    from ..tasks import Target, rare_class, register
+
+    path = Path(path)
+    records = read_records(path, required=(text_field,))
+    found, splits = [], []
+    for i, record in enumerate(records):
+        if label_field not in record:
+            raise InputError(f"{records.where(i)}: no {label_field!r} field (the label)")
+        label = _label_text(record[label_field])
+        if label is None:
+            raise InputError(f"{records.where(i)}: field {label_field!r} must be a non-empty "
+                             "label (text, a number or true/false)")
+        found.append(label)
+        if "split" in record:
+            if record["split"] not in SPLITS:
+                raise InputError(f"{records.where(i)}: field 'split' must be one of "
+                                 f"{', '.join(SPLITS)}, not {str(record['split'])[:40]!r}")
+            splits.append(record["split"])
+    if splits and len(splits) != len(records):
+        first = next(i for i, r in enumerate(records) if "split" not in r)
+        raise InputError(f"{records.where(first)}: no 'split' field, which other lines have")
+    counts = {label: found.count(label) for label in dict.fromkeys(found)}
+    if len(counts) < 2:
+        raise InputError(f"{path}: field {label_field!r} has only one label "
+                         f"({next(iter(counts))!r}): a classifier needs at least two")
+    for label, count in counts.items():
+        if count < MIN_PER_LABEL:
+            lines = [records.lines[i] for i, f in enumerate(found) if f == label]
+            raise InputError(f"{path}: label {label!r} has {count} example(s) "
+                             f"(line{'s' if count > 1 else ''} {', '.join(map(str, lines))}); "
+                             f"each label needs at least {MIN_PER_LABEL}")
+    rules = _read_label_rules(labels) if labels else {}
+    unknown = sorted(set(counts) - set(rules)) if rules else []
+    if unknown:
+        raise InputError(f"{labels}: no rule for label(s) {', '.join(map(repr, unknown))} "
+                         f"found in {path}")
+    extra = sorted(set(rules) - set(counts))
+    if extra:
+        raise InputError(f"{labels}: label(s) {', '.join(map(repr, extra))} never occur in "
+                         f"{path}")
+    texts = [record[text_field] for record in records]
+    if splits:
+        seen: dict[str, tuple[str, int]] = {}
+        for i, (text, split) in enumerate(zip(texts, splits, strict=True)):
+            key = " ".join(text.split()).lower()
+            if key in seen and seen[key][0] != split:
+                raise InputError(f"{records.where(i)}: the same text is in the {split} split "
+                                 f"and, at line {records.lines[seen[key][1]]}, in the "
+                                 f"{seen[key][0]} split: test data must be new to the model")
+            seen.setdefault(key, (split, i))
+        for split in SPLITS:
+            if split not in splits:
+                raise InputError(f"{path}: field 'split' never says {split!r}; every split "
+                                 "needs rows (or leave 'split' out to split automatically)")
+    else:
+        splits = _stratified_splits(found, texts, seed)
+    name = name or _dataset_name(path)
+    order = sorted(counts)
+    rows = tuple({**record, "id": str(record.get("id", records.lines[i])), "text": texts[i],
+                  label_field: found[i], "split": splits[i]}
+                 for i, record in enumerate(records))
+    t = Target(name, name, label_field, tuple(order),
+               "Classify the text by its label." if not rules else
+               "Classify the text by its label, following the label rules.",
+               {label: label for label in order}, {label: rules[label] for label in order}
+               if rules else {}, rare=rare_class(order, counts))
+    how = "its split field" if "split" in records[0] else f"a stratified split, seed {seed}"
+    title = f"{path.name} (label field {label_field!r}, {how})"
+    return register(Dataset(name, (name,), title, str(path), rows), [t])
+
+
+def _dataset_name(path: Path) -> str:
+    """A dataset name from a file name that no bundled dataset or target uses."""
+    import re
+
+    from ..tasks import DATASETS, TARGETS
+
+    stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "data"
+    taken = {n for n, d in DATASETS.items() if d.source == "bundled"} | {
+        t.name for t in TARGETS.values() if DATASETS[t.dataset].source == "bundled"}
+    return stem if stem not in taken else f"{stem}-yours"
+
+
+def split_sizes(name: str) -> dict[str, int]:
+    """Rows per split of a registered dataset."""
+    rows = _rows(name)
+    return {split: sum(r["split"] == split for r in rows) for split in SPLITS}

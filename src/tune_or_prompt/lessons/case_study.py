@@ -4,7 +4,7 @@ down beforehand."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,19 +35,21 @@ def describe(side) -> str:
     (the first), or the fine-tune's labelled examples."""
     if side.approach == "prompting":
         main = next(iter(side.details.values()))
-        return f"prompt, k={main['k']}"
-    return f"fine-tuned, {side.labelled_examples} labelled"
+        return f"prompt, k={main.k}"
+    if side.approach == "fine-tuning":
+        return f"fine-tuned, {side.labelled_examples} labelled"
+    return f"embeddings + classifier, {side.labelled_examples} labelled"
 
 
 def rows_from(sides: Sequence[Any], prices: Prices = PRICES) -> list[dict[str, Any]]:
     """One results row per `compare.Side` (as Lab 3 measures them, or as the reference run
     stored them), with the metric names the targets use."""
     out = []
-    for side in sides:
+    for side in sides.values() if isinstance(sides, Mapping) else sides:
         row = {"system": describe(side), "accuracy": side.accuracy, "macro-F1": side.macro_f1}
-        if side.urgent_recall is not None:
-            row["urgent recall"] = side.urgent_recall
-            row["urgent precision"] = side.urgent_precision
+        if side.rare_recall is not None:
+            row[f"{side.rare_label} recall"] = side.rare_recall
+            row[f"{side.rare_label} precision"] = side.rare_precision
         row.update({"labelled examples": side.labelled_examples,
                     "training s": side.setup_seconds,
                     "tokens per request": side.prompt_tokens,
@@ -61,7 +63,7 @@ def rows_from(sides: Sequence[Any], prices: Prices = PRICES) -> list[dict[str, A
 
 def urgent_counts(side) -> tuple[int, int]:
     """(urgent tickets caught, urgent tickets in the rows) from a tickets side's report."""
-    urgent = side.details["urgent"]["report"]["per_class"]["urgent"]
+    urgent = side.details["urgent"].report["per_class"]["urgent"]
     support = int(urgent["support"])
     return round(urgent["recall"] * support), support
 

@@ -99,7 +99,7 @@ def parameter_budget(target: str = "intent", lora_r: int = 8) -> list[dict[str, 
     from ..finetuning import lora_model
     from ..models import load_encoder, quiet_transformers
 
-    labels = list(TARGETS[target][2])
+    labels = list(TARGETS[target].labels)
     rows = []
     for method in ("full", "lora"):
         with quiet_transformers(), warnings.catch_warnings():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -39,9 +39,9 @@ def baselines(rows: Sequence[dict[str, Any]], target: str,
     """Expected scores on ``rows`` of three rules that need no model: always the training
     split's most common label, a uniform random guess, and a random guess in the training
     split's label proportions. With ``positive``, also that class's recall."""
-    labels = TARGETS[target][2]
+    labels = TARGETS[target].labels
     gold = Counter(label_of(r, target) for r in rows)
-    train = Counter(label_of(r, target) for r in load(TARGETS[target][0], "train"))
+    train = Counter(label_of(r, target) for r in load(TARGETS[target].dataset, "train"))
     n, n_train = sum(gold.values()), sum(train.values())
     majority = train.most_common(1)[0][0]
     share = {label: gold[label] / n for label in labels}
@@ -165,13 +165,13 @@ def speed_table(sides: Sequence[Any], target: str, prices: Prices = PRICES):
     from ..metrics import cpu_cost_per_1000
 
     rows = []
-    for side in sides:
+    for side in sides.values() if isinstance(sides, Mapping) else sides:
         part = side.details[target]
         rows.append({"system": side.approach,
-                     "median ms": 1000 * part["latency_median_s"],
-                     "p95 ms": 1000 * part["latency_p95_s"],
-                     "CPU-s per 1,000": part["cpu_s_per_1000"],
-                     "USD per 1,000 (CPU)": cpu_cost_per_1000(part["cpu_s_per_1000"] / 1000,
+                     "median ms": 1000 * part.latency_median_s,
+                     "p95 ms": 1000 * part.latency_p95_s,
+                     "CPU-s per 1,000": part.cpu_s_per_1000,
+                     "USD per 1,000 (CPU)": cpu_cost_per_1000(part.cpu_s_per_1000 / 1000,
                                                               prices)})
     return pd.DataFrame(rows).set_index("system")
 
@@ -183,7 +183,7 @@ def encoder_latency(texts: Sequence[str], labels: Sequence[str] | None = None) -
     from ..finetuning import FineTuneResult, measure_latency
     from ..models import load_encoder
 
-    labels = list(labels or TARGETS["intent"][2])
+    labels = list(labels or TARGETS["intent"].labels)
     loaded = load_encoder(labels=labels)
     loaded.model.eval()
     untrained = FineTuneResult("intent", tuple(labels), loaded.model, loaded.tokenizer,

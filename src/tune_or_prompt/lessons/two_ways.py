@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import prompting as P
+from ..compare import FINE_TUNING, PROMPTING
 from ..data import label_of, load
 from .prompting import wrap  # re-exported: Lesson 1 wraps its prompt for display too
 
@@ -63,48 +64,48 @@ def encoder_tokens(text: str) -> int:
     return min(len(fast_tokenizer("encoder").encode(text).ids), MAX_LENGTH)
 
 
-def reference_demos(target: str = "intent", run: dict[str, Any] | None = None):
+def reference_demos(target: str = "intent", run=None):
     """The demonstrations the reference run's prompt showed for ``target``, and its setting."""
     from ..compare import prompt_demos, reference_run
 
     run = run or reference_run()
-    choice = run["choices"][target]
-    return prompt_demos(target, choice.k, run["settings"]["seed"]), choice
+    choice = run.choices[target]
+    return prompt_demos(target, choice.k, run.settings["seed"]), choice
 
 
 def prediction_trace(ids: Sequence[str], target: str = "intent",
-                     run: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+                     run=None) -> list[dict[str, Any]]:
     """The same test tickets through both systems of the reference run: for each, the true
     label, each system's answer and the tokens each read for it. `trace_table` formats it."""
     from ..compare import reference_run
 
     run = run or reference_run()
-    prompted, tuned = run["sides"]["tickets"]
+    prompted, tuned = run.side("tickets", PROMPTING), run.side("tickets", FINE_TUNING)
     by_id = {str(r["id"]): r for r in load("tickets", "test")}
     demos, _ = reference_demos(target, run)
     trace = []
     for ticket_id in ids:
-        if ticket_id not in prompted.details[target]["answers"]:
+        if ticket_id not in prompted.details[target].answers:
             raise ValueError(f"ticket {ticket_id!r} is not among the reference run's test rows")
         row = by_id[ticket_id]
         trace.append({
             "id": ticket_id, "ticket": row["text"], "true label": label_of(row, target),
-            "prompted answer": prompted.details[target]["answers"][ticket_id],
+            "prompted answer": prompted.details[target].answers[ticket_id],
             "prompted tokens": prompt_tokens(row["text"], demos, target),
-            "fine-tuned answer": tuned.details[target]["answers"][ticket_id],
+            "fine-tuned answer": tuned.details[target].answers[ticket_id],
             "fine-tuned tokens": encoder_tokens(row["text"])})
     return trace
 
 
-def score(target: str = "intent", run: dict[str, Any] | None = None) -> dict[str, tuple[int, int]]:
+def score(target: str = "intent", run=None) -> dict[str, tuple[int, int]]:
     """(right, answered) for each system of the reference run on its test tickets."""
     from ..compare import reference_run
 
     run = run or reference_run()
     gold = {str(r["id"]): label_of(r, target) for r in load("tickets", "test")}
     out = {}
-    for side in run["sides"]["tickets"]:
-        answers = side.details[target]["answers"]
+    for side in run.tasks["tickets"].sides.values():
+        answers = side.details[target].answers
         out[side.approach] = (sum(gold[i] == a for i, a in answers.items()), len(answers))
     return out
 
@@ -134,14 +135,14 @@ def _short(text: str, width: int) -> str:
 
 
 def pipeline_stages(trace_row: dict[str, Any], target: str = "intent",
-                    run: dict[str, Any] | None = None) -> list[Stage]:
+                    run=None) -> list[Stage]:
     """The five stages, each with the shape of the real data that comes out of it, following
     the ticket of ``trace_row`` (a row of `prediction_trace`) through the reference run."""
     from ..compare import reference_run
     from ..models import weight_count
 
     run = run or reference_run()
-    tuned = run["sides"]["tickets"][1].details[target]
+    tuned = run.side("tickets", FINE_TUNING).details[target]
     rows = load("tickets")
     train = load("tickets", "train")
     fields = list(rows[0])
@@ -165,11 +166,11 @@ def pipeline_stages(trace_row: dict[str, Any], target: str = "intent",
               f"{_short(trace_row['ticket'], 24)} Answer:", "prompting"),
         Stage("Training data", "labelled tickets become prompt/response pairs",
               f"{len(train)} JSON Lines records, one per training ticket "
-              f"({tuned['train_size']} used here)", pair_example, "fine-tuning"),
+              f"({tuned.train_size} used here)", pair_example, "fine-tuning"),
         Stage("Fine-tuning", "training updates the weights",
               f"full fine-tuning: all {weights:,} weights of the encoder and its head",
-              f"all-MiniLM-L6-v2 + {len(task.labels)}-intent head, {tuned['train_size']} "
-              f"tickets, {tuned['setup_seconds']:.0f} s of training", "fine-tuning"),
+              f"all-MiniLM-L6-v2 + {len(task.labels)}-intent head, {tuned.train_size} "
+              f"tickets, {tuned.setup_seconds:.0f} s of training", "fine-tuning"),
         Stage("Prediction", "the base model (prompted) or the fine-tuned one answers",
               f"1 ticket in, 1 label out of {len(task.labels)}",
               answers, "shared"),
