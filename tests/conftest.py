@@ -104,7 +104,7 @@ def page(browser_context):
     page = browser_context.new_page()
     page.errors = []
     page.outside_requests = []
-    # Every Jupyter Book page logs this one harmless Thebe error (DESIGN.md §6); keep the rest.
+    # Every Jupyter Book page logs this one harmless Thebe error (the theme loads it twice).
     page.on("pageerror", lambda exc: None if "THEBE_JS_URL" in str(exc)
             else page.errors.append(str(exc)))
     page.on("request", lambda req: None if req.url.startswith(("http://127.0.0.1", "data:",

@@ -34,6 +34,26 @@ def test_pairs_and_setup_cells_are_in_sync():
     assert notebooks.check(ROOT) == []
 
 
+def test_lesson_entries_and_quiz_pages_are_written_from_the_lesson_list(tmp_path):
+    """A lesson is one entry in course.LESSONS: `make sync` writes its TOC entries and quiz
+    page. A TOC with a lesson missing and the quizzes out of order is put right."""
+    from tune_or_prompt.course import LESSONS
+
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    broken = toc.replace("      - file: lessons/03-fine-tuning\n", "").replace(
+        "      - file: quizzes/01-two-ways-quiz\n", "").replace(
+        "      - file: quizzes/test-yourself\n",
+        "      - file: quizzes/test-yourself\n      - file: quizzes/01-two-ways-quiz\n")
+    assert broken != toc
+    (tmp_path / "_toc.yml").write_text(broken, encoding="utf-8")
+    assert notebooks.toc_text(tmp_path) == toc
+    pages = notebooks.quiz_pages(tmp_path)
+    assert sorted(p.name for p in pages) == sorted(f"{lesson.quiz_page[8:]}.md"
+                                                   for lesson in LESSONS)
+    third = pages[tmp_path / f"{LESSONS[2].quiz_page}.md"]
+    assert f"# Quiz 3: {LESSONS[2].title}" in third and 'lesson_quiz("fine-tuning")' in third
+
+
 def test_every_toc_entry_exists_and_notebooks_have_ipynb_twins():
     for entry in toc_files(ROOT):
         candidates = [ROOT / f"{entry}{ext}" for ext in (".md", ".ipynb")]

@@ -99,9 +99,80 @@ def _md_text(nb) -> str:
                    if not line.lstrip().startswith("jupytext_version:"))
 
 
+QUIZ_PAGE = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+    format_version: 0.13
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# Quiz {number}: {title}
+
+Answer each question and press **Check** to see whether you are right and why. **Hint** gives a
+nudge without the answer; **Show solution** walks through it step by step. On this site the quiz
+grades in your browser and remembers your answers (see {{doc}}`progress`); in Jupyter or Colab the
+same questions appear as interactive widgets.
+
+```{{code-cell}} ipython3
+from tune_or_prompt.quiz import lesson_quiz
+
+lesson_quiz("{slug}")
+```
+"""
+TOC_PARTS = {"Lessons": "lessons/", "Quizzes": "quizzes/"}  # parts whose lesson entries follow
+
+
+def quiz_pages(root: Path) -> dict[Path, str]:
+    """Each lesson's quiz page (before `sync` adds the set-up cell), from `course.LESSONS`."""
+    from .course import LESSONS
+
+    return {root / f"{lesson.quiz_page}.md": QUIZ_PAGE.format(
+        number=lesson.number, title=lesson.title, slug=lesson.slug) for lesson in LESSONS}
+
+
+def toc_text(root: Path) -> str:
+    """_toc.yml with the lesson and quiz chapters written from `course.LESSONS`, in order,
+    before any other chapter of those parts (Test yourself, My progress); the rest as it is."""
+    from .course import LESSONS
+
+    generated = {"lessons/": [lesson.page for lesson in LESSONS],
+                 "quizzes/": [lesson.quiz_page for lesson in LESSONS]}
+    out, part = [], None
+    for line in (root / "_toc.yml").read_text(encoding="utf-8").splitlines(keepends=True):
+        stripped = line.strip()
+        if stripped.startswith("- caption:"):
+            part = TOC_PARTS.get(stripped.split(":", 1)[1].strip())
+        entry = stripped.removeprefix("- file:").strip() if stripped.startswith("- file:") else ""
+        if part and entry and (entry.startswith("lessons/")
+                               or (entry.startswith("quizzes/") and entry.endswith("-quiz"))):
+            continue  # a lesson entry: written below from LESSONS
+        out.append(line)
+        if part and stripped == "chapters:":
+            indent = line[: len(line) - len(line.lstrip())] + "  "
+            out.extend(f"{indent}- file: {page}\n" for page in generated[part])
+    return "".join(out)
+
+
+def _mechanical(root: Path) -> dict[Path, str]:
+    """Files written from `course.LESSONS` alone: the quiz pages and _toc.yml."""
+    return {**quiz_pages(root), root / "_toc.yml": toc_text(root)}
+
+
 def check(root: Path) -> list[str]:
-    """What is out of date: set-up cells and .ipynb twins that `sync` would rewrite."""
+    """What is out of date: quiz pages and TOC entries, set-up cells and .ipynb twins that
+    `sync` would rewrite."""
     problems = []
+    for path, text in _mechanical(root).items():
+        if path.suffix == ".yml" and path.read_text(encoding="utf-8") != text:
+            problems.append(f"{path.relative_to(root)}: its lessons and quizzes do not follow "
+                            "course.LESSONS")
+        elif path.suffix == ".md" and (not path.exists() or _strip_setup(path) != text):
+            problems.append(f"{path.relative_to(root)}: missing or not the generated quiz page")
     for path in find_notebooks(root):
         nb = _expected(path, root)
         rel = path.relative_to(root)
@@ -115,9 +186,26 @@ def check(root: Path) -> list[str]:
     return problems
 
 
+def _strip_setup(path: Path) -> str:
+    """A notebook source without its set-up cell (what `quiz_pages` generates)."""
+    text = path.read_text(encoding="utf-8")
+    start = text.find("```{code-cell} ipython3\n:tags: [remove-cell]\n\n" + SETUP_MARKER)
+    if start < 0:
+        return text
+    end = text.index("```\n", start + 10) + 4
+    return text[:start] + text[end:].lstrip("\n")
+
+
 def sync(root: Path) -> list[Path]:
-    """Rewrite set-up cells and .ipynb twins; returns the files changed."""
+    """Write the quiz pages and TOC entries from `course.LESSONS`, then the set-up cells and
+    .ipynb twins; returns the files changed."""
     changed = []
+    for path, text in _mechanical(root).items():
+        current = (_strip_setup(path) if path.suffix == ".md" else
+                   path.read_text(encoding="utf-8")) if path.exists() else None
+        if current != text:
+            path.write_text(text, encoding="utf-8")
+            changed.append(path)
     for path in find_notebooks(root):
         nb = _expected(path, root)
         for target, text in ((path, _md_text(nb)), (path.with_suffix(".ipynb"), _ipynb_text(nb))):
