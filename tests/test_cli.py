@@ -128,7 +128,8 @@ def test_options_out_of_range_are_refused_in_one_line(args, message):
     (b'{"text": "card gone", "intent": ["a"]}\n', "line 1: field 'intent': [\"a\"] is not one"),
     (b'{"text": "ok"}\n{"text": "card gone", "intent": "nope"}\n',
      "line 2: field 'intent': \"nope\" is not one of the intent labels"),
-    (b'{"text": "card gone", "urgent": "yes"}\n', "line 1: field 'urgent' must be true or false"),
+    (b'{"text": "card gone", "urgent": "yes"}\n',
+     "line 1: field 'urgent': \"yes\" must be true or false"),
 ])
 def test_bad_input_is_refused_before_any_model_loads(tmp_path, content, message):
     path = tmp_path / "in.jsonl"

@@ -74,6 +74,12 @@ def test_cached_scores_equal_direct_computation(llm, labels):
     np.testing.assert_allclose(cached, direct, atol=2e-3)
     one_by_one = P.CachedScorer(llm, prefix_ids, label_ids, batch_size=1).score(query_ids)
     np.testing.assert_allclose(one_by_one, direct, atol=2e-3)
+    # One scorer reused across calls and batch sizes (its repeated caches are cut back to the
+    # prefix after each batch): the same scores, in the order given.
+    reused = P.CachedScorer(llm, prefix_ids, label_ids, batch_size=2)
+    for _ in range(2):
+        np.testing.assert_allclose(reused.score(query_ids), direct, atol=2e-3)
+        np.testing.assert_allclose(reused.score(query_ids[::-1]), direct[::-1], atol=2e-3)
     assert (direct < 0).all()
 
 

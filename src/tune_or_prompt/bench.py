@@ -57,6 +57,71 @@ def kv_speedup(llm, task_name: str, k: int = 8, queries: int = 4, seed: int = 0)
             "max_abs_diff": float(np.abs(naive - cached).max())}
 
 
+def scorer_throughput(llm, task_name: str = "intent", k: int = 4, queries: int = 32,
+                      seed: int = 0) -> dict:
+    """The cached label scorer against two baselines on the same queries: one full forward
+    pass per query with every (one-token) label read from its last position (what scoring
+    costs without reusing the prompt's cache), and the model's raw throughput, a plain batched
+    forward pass over the queries' own tokens (what the scorer computes per query)."""
+    import torch
+
+    from . import prompting as P
+
+    task = P.TASKS[task_name]
+    rows = P.evaluation_rows(task_name, queries, seed=seed)
+    parts = P.split_prompt(llm, task, P.choose_demos(task, k, "balanced", seed))
+    labels = P.label_token_ids(llm, task)
+    if any(len(label) != 1 for label in labels):
+        raise ValueError(f"{task_name}: the baseline reads one-token labels only")
+    firsts = [label[0] for label in labels]
+    prefix = P._ids(llm, parts.prefix)
+    query_ids = [P._ids(llm, r["text"] + parts.suffix) for r in rows]
+    computed = sum(len(q) for q in query_ids)
+    with torch.inference_mode():
+        llm.model(torch.tensor([prefix[:16]]))  # warm up
+        start = time.perf_counter()
+        one_pass = np.array([torch.log_softmax(llm.model(torch.tensor([prefix + q])).logits[
+            0, -1].float(), -1)[firsts].numpy() for q in query_ids])
+        one_pass_s = time.perf_counter() - start
+        start = time.perf_counter()
+        by_length = sorted(query_ids, key=len)  # as the scorer batches them: little padding
+        for i in range(0, len(by_length), 8):
+            batch = by_length[i:i + 8]
+            width = max(map(len, batch))
+            ids = torch.tensor([q + [0] * (width - len(q)) for q in batch])
+            mask = torch.tensor([[1] * len(q) + [0] * (width - len(q)) for q in batch])
+            llm.model(ids, attention_mask=mask)
+        raw_s = time.perf_counter() - start
+    start = time.perf_counter()
+    cached = P.CachedScorer(llm, prefix, labels).score(query_ids)
+    cached_s = time.perf_counter() - start
+    return {"task": task_name, "k": k, "queries": queries, "prefix_tokens": len(prefix),
+            "query_tokens": computed, "one_pass_s": one_pass_s, "cached_s": cached_s,
+            "speedup": one_pass_s / cached_s, "cached_tokens_per_s": computed / cached_s,
+            "raw_tokens_per_s": computed / raw_s, "share_of_raw": raw_s / cached_s,
+            "max_abs_diff": float(np.abs(one_pass - cached).max())}
+
+
+def api_throughput(n: int = 16, concurrency: int = 4) -> dict:
+    """Requests per second of the API path against `tune-or-prompt serve`'s local server:
+    ``n`` zero-shot review prompts, the response cache off."""
+    import tempfile
+
+    from . import api
+    from .prompting import evaluation_rows
+
+    rows = evaluation_rows("sentiment", n, seed=1)
+    with api.serve() as server, tempfile.TemporaryDirectory() as cache:
+        config = server.config(concurrency=concurrency, cache_dir=cache)
+        start = time.perf_counter()
+        run = api.classify(config, "sentiment", rows, use_cache=False)
+        seconds = time.perf_counter() - start
+    s = run.summary()
+    return {"requests": run.requests, "seconds": seconds, "per_s": run.requests / seconds,
+            "concurrency": concurrency, "latency_median_s": s["latency_median_s"],
+            "accuracy": s["accuracy"], "unparsed": s["unparsed"]}
+
+
 def finetuning_targets(train_size: int = 200, seed: int = 0) -> None:
     """The fine-tuning targets: at most 200 tickets, intent accuracy >= 0.85 and urgent recall
     >= 0.8 on the test split, training under 30 s."""
@@ -116,7 +181,7 @@ def main() -> None:
     parser.add_argument("--write-reference", action="store_true",
                         help="save the head-to-head as the course's reference run")
     parser.add_argument("--only", choices=["lessons", "labs", "prompting", "finetuning",
-                                           "compare"],
+                                           "compare", "scorer", "api"],
                         help="run one section only")
     args = parser.parse_args()
 
@@ -155,6 +220,24 @@ def main() -> None:
             verdict = "OK" if seconds <= target else "OVER"
             print(f"{lab}: {seconds:.1f} s (target {target} s: {verdict})")
 
+    if "api" in sections or not args.only:
+        r = api_throughput()
+        print(f"\n== The API path against the local server ==\n{r['requests']} review prompts "
+              f"at concurrency {r['concurrency']}: {r['per_s']:.2f} requests/s "
+              f"({r['seconds']:.1f} s; median latency {1000 * r['latency_median_s']:.0f} ms "
+              f"with queueing; accuracy {r['accuracy']:.2f}, {r['unparsed']} unparsed)")
+    if "scorer" in sections or not args.only:
+        llm = load_generative()
+        print("\n== The cached label scorer vs one pass per query and the raw forward pass ==")
+        for task in ("sentiment", "intent"):
+            r = scorer_throughput(llm, task)
+            print(f"{task:9} k={r['k']}, {r['prefix_tokens']} prompt tokens shared, "
+                  f"{r['query_tokens']} query tokens in {r['queries']} queries: one pass per "
+                  f"query {r['one_pass_s']:.2f} s, cached {r['cached_s']:.2f} s -> "
+                  f"{r['speedup']:.1f}x (max score difference {r['max_abs_diff']:.1e}); "
+                  f"cached {r['cached_tokens_per_s']:.0f} computed tokens/s = "
+                  f"{100 * r['share_of_raw']:.0f}% of a plain batched forward pass "
+                  f"({r['raw_tokens_per_s']:.0f} tokens/s; target 80%)")
     if "prompting" not in sections:
         return
     llm = load_generative()
