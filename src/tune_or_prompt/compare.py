@@ -239,7 +239,7 @@ def run_prompting(task_set: str, rows: Sequence[dict[str, Any]], settings: Setti
             cpu_s_per_1000=timed["cpu_s_per_1000"], k=k, calibrated=choice.calibrated)
         if progress:
             mode = f"k={k}" + (" calibrated" if choice.calibrated else "")
-            print(f"{PROMPTING:23} {name:9} {mode}: accuracy "
+            print(f"{PROMPTING}, {name}, {mode}: accuracy "
                   f"{parts[name].report['accuracy']:.3f} "
                   f"({batched.wall_seconds:.1f} s for {len(rows)} rows)")
     return _merge(PROMPTING, task_set, parts, len(demo_ids))
@@ -268,7 +268,7 @@ def run_api(task_set: str, rows: Sequence[dict[str, Any]], config,
             prompt_tokens=s["prompt_tokens"] or 0.0, latency_median_s=s["latency_median_s"],
             latency_p95_s=s["latency_p95_s"], cpu_s_per_1000=float("nan"), k=k)
         if progress:
-            print(f"{API:23} {name:9} k={k}: accuracy {parts[name].report['accuracy']:.3f} "
+            print(f"{API}, {name}, k={k}: accuracy {parts[name].report['accuracy']:.3f} "
                   f"({run.unparsed} unparsed, {s['from_cache']} from the cache)")
     return _merge(API, task_set, parts, len(demo_ids))
 
@@ -301,7 +301,7 @@ def run_trained(task_set: str, rows: Sequence[dict[str, Any]], settings: Setting
             train_size=result.train_size, trainable_parameters=result.trainable_parameters,
             **lat)
         if progress:
-            print(f"{approach:23} {name:9} n={result.train_size}: accuracy "
+            print(f"{approach}, {name}, n={result.train_size}: accuracy "
                   f"{parts[name].report['accuracy']:.3f} ({result.train_seconds:.1f} s training)")
     return _merge(approach, task_set, parts, len(used))
 

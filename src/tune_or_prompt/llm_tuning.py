@@ -126,7 +126,11 @@ def lora_llm(target: str = "intent", train_size: int = 48, epochs: int = 2, seed
 
 
 def save_adapter(result: LLMTuneResult, folder: str | Path) -> int:
-    """Save only the LoRA adapter; returns its size in bytes."""
+    """Save only the LoRA adapter (written beside ``folder`` and renamed into place, so an older
+    save stays whole until this one is complete); returns its size in bytes."""
+    from .files import atomic_dir
+
     folder = Path(folder)
-    result.peft_model.save_pretrained(folder)
+    with atomic_dir(folder) as staging:
+        result.peft_model.save_pretrained(staging)
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
