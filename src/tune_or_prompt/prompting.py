@@ -204,14 +204,15 @@ class CachedScorer:
         width = max(len(q) for q in queries)
         pad = self.loaded.tokenizer.pad_token_id or 0
         ids = torch.tensor([list(q) + [pad] * (width - len(q)) for q in queries])
-        mask = torch.tensor([[1] * (self.prefix_len + len(q)) + [0] * (width - len(q))
-                             for q in queries])
         model = self.loaded.model
         last = torch.tensor([len(q) - 1 for q in queries])
         with torch.inference_mode():
             # Run the body, then the (large) vocabulary head only at each query's last token.
+            # No padding mask is needed: the padding comes after each query's last token, and
+            # a causal model's earlier positions never attend to later ones, so the positions
+            # read are exactly those of an unpadded pass (the causal mask alone is cheaper).
             hidden = model.model(ids, past_key_values=self._batch_cache(len(queries)),
-                                 attention_mask=mask, use_cache=True).last_hidden_state
+                                 use_cache=True).last_hidden_state
             logits = model.lm_head(hidden[torch.arange(len(queries)), last])
         logprobs = torch.log_softmax(logits.float(), dim=-1)
         return logprobs[:, [label[0] for label in self.labels]].numpy()
