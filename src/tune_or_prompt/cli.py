@@ -186,10 +186,10 @@ def _records(args: argparse.Namespace) -> list[dict]:
 def _rows(args: argparse.Namespace, records: list[dict]) -> list[dict]:
     """What the models read: each record with its text under 'text' and its gold label, if
     any, under the target's field."""
-    rows = []
+    rows, targets = [], _targets(args.dataset)
     for record in records:
         row = {**record, "text": record[args.text_field] if args.input else record["text"]}
-        for t in _targets(args.dataset):
+        for t in targets:
             name = _gold_field(record, t)
             if name is not None:
                 row[t.field] = record[name]

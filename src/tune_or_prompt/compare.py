@@ -23,8 +23,7 @@ from typing import Any
 from . import costs, files
 from .data import load
 from .metrics import PRICES, Prices, classification_report
-from .tasks import dataset, label_of, target
-from .tasks import target as target_of
+from .tasks import TARGETS, dataset, label_of, target
 
 PROMPTING, FINE_TUNING, EMBEDDINGS = "prompting", "fine-tuning", "embeddings + classifier"
 APPROACHES = (PROMPTING, FINE_TUNING, EMBEDDINGS)
@@ -399,7 +398,7 @@ def crossover(target: str, rows: Sequence[dict[str, Any]], prompt_rows: Sequence
         out.append({"approach": "prompting", "labelled": r["k"], "seed": 0,
                     "accuracy": r["accuracy_calibrated" if cal else "accuracy"],
                     "macro_f1": r["macro_f1_calibrated" if cal else "macro_f1"]})
-    pool = len(load(target_of(target).dataset, "train"))
+    pool = len(load(TARGETS[target].dataset, "train"))
     # Sizes beyond the training split are all the split; one close below it crowds the axis.
     sizes = sorted({size for size in sizes if size <= 0.8 * pool} | ({pool} if max(sizes) >= pool
                                                                       else set()))

@@ -153,6 +153,7 @@ class CachedScorer:
             out = loaded.model(torch.tensor([list(prefix_ids)]), use_cache=True)
         self.cache = out.past_key_values
         self.single_token = all(len(label) == 1 for label in self.labels)
+        self._by_batch: dict[int, Any] = {}  # the prefix's cache repeated, by batch size
 
     def _cache(self, batch: int):
         cache = copy.deepcopy(self.cache)
@@ -163,8 +164,6 @@ class CachedScorer:
     def _batch_cache(self, batch: int):
         """The prefix's cache repeated ``batch`` times, made once per batch size and cut back to
         the prefix after each use (copying it for every batch cost a fifth of the time)."""
-        if not hasattr(self, "_by_batch"):
-            self._by_batch: dict[int, Any] = {}
         cache = self._by_batch.get(batch)
         if cache is None or not getattr(cache, "is_croppable", True):
             cache = self._by_batch[batch] = self._cache(batch)

@@ -120,10 +120,13 @@ def _jsonl(path: Path, data: bytes,
 
 
 def _csv(path: Path, data: bytes, required: Sequence[str]) -> list[tuple[int, dict[str, Any]]]:
-    lines = data.split(b"\n")
-    for lineno, raw in enumerate(lines, 1):
-        _decode(path, lineno, raw)
-    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), strict=True)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:  # name the line, as the JSON Lines reader does
+        lineno = data.count(b"\n", 0, error.start) + 1
+        _decode(path, lineno, data.split(b"\n")[lineno - 1])
+        raise
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[tuple[int, dict[str, Any]]] = []
     header: list[str] | None = None
     try:
