@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import replace
 
 import pytest
@@ -66,11 +67,73 @@ def test_a_tight_latency_budget_counts_for_fine_tuning():
 
 
 def test_break_even_days_by_hand():
-    rec = D.recommend(situation(queries_per_day=1000), EVIDENCE)
+    # Served serverless: no daily cost, so the break-even is the plain ratio.
+    rec = D.recommend(situation(queries_per_day=1000, serving="serverless"), EVIDENCE)
+    prices = EVIDENCE.prices
     setup = 200 * 0.25 + 40 * 0.05 / 3600
-    gap = 800 * 0.15e-6 + 0.6e-6 - 0.03 * 0.05 / 3600
+    tuned_per_query = (0.03 * prices.serverless_gb_per_vcpu * prices.serverless_usd_per_gb_second
+                       + prices.serverless_usd_per_million_requests / 1e6)
+    prompt_per_query = (0.2 * prices.serverless_gb_per_vcpu * prices.serverless_usd_per_gb_second
+                        + prices.serverless_usd_per_million_requests / 1e6)
     assert rec.numbers["setup_usd"] == pytest.approx(setup)
-    assert rec.numbers["days_to_break_even"] == pytest.approx(setup / gap / 1000)
+    assert rec.numbers["days_to_break_even"] == pytest.approx(
+        setup / (prompt_per_query - tuned_per_query) / 1000)
+    frontier = D.recommend(situation(prompt_model="frontier API", serving="serverless"),
+                           EVIDENCE)
+    gap = 800 * 2.5e-6 + 10e-6 - tuned_per_query
+    assert frontier.numbers["days_to_break_even"] == pytest.approx(setup / gap / 1000)
+
+
+def test_an_idle_server_can_mean_never_and_says_why():
+    rec = D.recommend(situation(queries_per_day=100, prompt_model="frontier API"), EVIDENCE)
+    assert math.isinf(rec.numbers["days_to_break_even"])
+    cost = next(r for r in rec.reasons if r.startswith("Cost"))
+    assert "never pays for itself" in cost and "daily cost" in cost
+    both_local = D.recommend(situation(queries_per_day=100), EVIDENCE)
+    assert "same server" in next(r for r in both_local.reasons if r.startswith("Cost"))
+
+
+def test_helper_numbers_are_the_cost_table():
+    rows = D.cost_table(EVIDENCE, volumes=(100, 3000), labelled_examples=200)
+    assert len(rows) == 2 * len(D.SERVING) * len(D.PROMPT_MODELS)
+    for row in rows:
+        rec = D.recommend(situation(queries_per_day=row["requests a day"],
+                                    serving=row["serving"], prompt_model=row["prompt model"]),
+                          EVIDENCE)
+        assert rec.numbers["prompt_usd_per_1000"] == pytest.approx(row["prompt USD per 1,000"])
+        assert rec.numbers["finetune_usd_per_1000"] == pytest.approx(
+            row["fine-tuned USD per 1,000"])
+        assert rec.numbers["days_to_break_even"] == pytest.approx(row["days to break even"])
+        cost = next(r for r in rec.reasons if r.startswith("Cost"))
+        assert f"${row['prompt USD per 1,000']:,.4f}" in cost
+
+
+def test_unmeasured_models_say_so_and_quote_only_labelled_published_figures():
+    for model in ("open 1-8B", "frontier API"):
+        rec = D.recommend(situation(prompt_model=model), EVIDENCE)
+        assert any(f"no {model} model was measured here" in r for r in rec.reasons)
+        assert rec.numbers["prompt_accuracy"] is None
+        published = [r for r in rec.reasons if "Published" in r]
+        assert published and all(r.startswith(("Published (", "Published, GPT-3-era"))
+                                 for r in published)
+        assert all(re.search(r"\b20\d\d\b", r) for r in published)  # each names its year
+    frontier = D.recommend(situation(prompt_model="frontier API"), EVIDENCE)
+    assert any("Bucher & Martini 2024" in r for r in frontier.reasons)
+    local = D.recommend(situation(), EVIDENCE)
+    assert not any("Published" in r for r in local.reasons)  # measured here: no need
+
+
+def test_no_fixed_votes_for_in_house():
+    # The task's kind changes which evidence is quoted, never adds a vote: with the same
+    # measurements, "domain" and "in-house" get the same answer.
+    for model in D.PROMPT_MODELS:
+        for per_day in (100, 1000, 100_000):
+            for serving in D.SERVING:
+                a = D.recommend(situation(specialisation="domain", prompt_model=model,
+                                          queries_per_day=per_day, serving=serving), EVIDENCE)
+                b = D.recommend(situation(specialisation="in-house", prompt_model=model,
+                                          queries_per_day=per_day, serving=serving), EVIDENCE)
+                assert a.choice == b.choice, (model, per_day, serving)
 
 
 def test_bad_situations_are_refused():
@@ -80,6 +143,10 @@ def test_bad_situations_are_refused():
         situation(knowledge_changes="daily")
     with pytest.raises(ValueError, match="queries_per_day"):
         situation(queries_per_day=0)
+    with pytest.raises(ValueError, match="prompt_model"):
+        situation(prompt_model="gpt-9")
+    with pytest.raises(ValueError, match="serving"):
+        situation(serving="on-prem")
 
 
 def test_static_payload_holds_recommend_for_every_combination():

@@ -1,13 +1,13 @@
 """Metrics the course reports: quality (scikit-learn), latency and cost.
 
-Prices are editable constants with their source and date; every cost the course shows is
-computed from them and from the learner's own measurements.
+Prices and every cost formula are in `tune_or_prompt.costs`; the price names are
+re-exported here.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -34,6 +34,31 @@ def classification_report(gold: Sequence[str], predicted: Sequence[str],
     }
 
 
+def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval for a proportion (95% for z = 1.96): an accuracy or a recall
+    measured on ``n`` items."""
+    if n == 0:
+        return 0.0, 1.0
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def paired_difference(gold: Sequence[str], a: Sequence[str],
+                      b: Sequence[str]) -> tuple[int, int, float]:
+    """Two classifiers on the same items: the items only ``a`` gets right, the items only ``b``
+    gets right, and the two-sided sign-test p-value that they are equally good (McNemar's
+    exact test). Items both get right, or both wrong, say nothing about which is better."""
+    from scipy.stats import binomtest
+
+    only_a = sum(x == g != y for g, x, y in zip(gold, a, b, strict=True))
+    only_b = sum(y == g != x for g, x, y in zip(gold, a, b, strict=True))
+    if only_a + only_b == 0:
+        return 0, 0, 1.0
+    return only_a, only_b, float(binomtest(only_a, only_a + only_b, 0.5).pvalue)
+
+
 def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
     """Median, 95th percentile and mean of per-prediction latencies, in seconds."""
     if not len(seconds):
@@ -43,33 +68,6 @@ def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
             "mean": float(values.mean())}
 
 
-@dataclass(frozen=True)
-class Prices:
-    """What compute costs. Edit these to match your own provider; they are only inputs."""
-
-    # One vCPU-hour of a general-purpose cloud machine, on demand. Source: AWS EC2 on-demand
-    # pricing, c7i.large (2 vCPUs) at $0.08925/hour in us-east-1, i.e. ~$0.045 per vCPU-hour
-    # (checked 2025). Our measurements are CPU-seconds of this 2-core machine.
-    usd_per_cpu_hour: float = 0.045
-    # A small hosted model's input and output tokens, for comparison with hosted prompting.
-    # Source: OpenAI API pricing for gpt-4o-mini, $0.15 per million input tokens and $0.60 per
-    # million output tokens (published July 2024).
-    usd_per_million_input_tokens: float = 0.15
-    usd_per_million_output_tokens: float = 0.60
-    # What a person costs to label one support ticket (an assumption: ~30 s at ~$30/hour).
-    usd_per_label: float = 0.25
-
-
-PRICES = Prices()
-
-
-def cpu_cost_per_1000(cpu_seconds_per_prediction: float, prices: Prices = PRICES) -> float:
-    """USD per 1,000 predictions from measured CPU-seconds per prediction."""
-    return 1000 * cpu_seconds_per_prediction / 3600 * prices.usd_per_cpu_hour
-
-
-def token_cost_per_1000(input_tokens: float, output_tokens: float = 1,
-                        prices: Prices = PRICES) -> float:
-    """USD per 1,000 requests to a hosted model at the given tokens per request."""
-    return 1000 * (input_tokens * prices.usd_per_million_input_tokens
-                   + output_tokens * prices.usd_per_million_output_tokens) / 1e6
+# Prices and every cost formula live in `tune_or_prompt.costs` (one home); these names stay
+# importable from here.
+from .costs import PRICES, Prices, cpu_cost_per_1000, token_cost_per_1000  # noqa: E402, F401

@@ -3,15 +3,16 @@ intervals for small test sets, prompt tokens and cost, and a latency measurement
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from .. import costs
+from ..costs import PRICES, Prices
 from ..data import TARGETS, label_of, load
-from ..metrics import PRICES, Prices, token_cost_per_1000
+from ..metrics import wilson_interval as wilson_interval  # its home is metrics
 from ..plots import COLOURS, _figure
 
 
@@ -59,17 +60,6 @@ def baselines(rows: Sequence[dict[str, Any]], target: str,
             row[f"recall of '{positive}'"] = recall.get(positive, 0.0)
         out.append(row)
     return out
-
-
-def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """The Wilson score interval for a proportion (95% for z = 1.96): an accuracy or a recall
-    measured on ``n`` items."""
-    if n == 0:
-        return 0.0, 1.0
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def bootstrap_interval(correct: Sequence[bool], resamples: int = 5000, seed: int = 0,
@@ -135,34 +125,27 @@ def confusion_pair(matrices: Sequence[Sequence[Sequence[int]]], labels: Sequence
 
 
 def prompt_costs(shots: Sequence[int] = (0, 1, 2, 4, 8, 16), queries: int = 50,
-                 output_tokens: int = 1, seed: int = 0,
-                 prices: Prices = PRICES) -> list[dict[str, float]]:
+                 output_tokens: int = 1, seed: int = 0, prices: Prices = PRICES,
+                 model: str = costs.SMALL_API) -> list[dict[str, float]]:
     """Tokens per request of Lab 1's k-shot intent prompt (SmolLM2's tokenizer, averaged over
-    ``queries`` test tickets) and what 1,000 such requests would cost at a hosted model's
-    per-token prices."""
-    from ..models import fast_tokenizer
-    from ..prompting import TASKS, choose_demos, plain_prompt
-
-    tokenizer = fast_tokenizer("generative")
-    task = TASKS["intent"]
+    ``queries`` test tickets; `tune_or_prompt.costs.prompt_tokens`) and what 1,000 such requests
+    would cost at a hosted ``model``'s per-token prices."""
+    counter = costs.TokenCounter()
     texts = [r["text"] for r in load("tickets", "test")[:queries]]
     rows = []
     for k in shots:
-        demos = choose_demos(task, k, seed=seed)
-        prompts = [plain_prompt(task, demos, text) for text in texts]
-        tokens = float(np.mean([len(e.ids) for e in tokenizer.encode_batch(prompts)]))
+        tokens = float(np.mean(costs.prompt_tokens(counter, "intent", k, texts, seed)))
         rows.append({"k": k, "tokens per request": round(tokens),
-                     "USD per 1,000 requests": token_cost_per_1000(tokens, output_tokens,
-                                                                    prices)})
+                     "USD per 1,000 requests": costs.token_cost_per_1000(
+                         tokens, output_tokens, prices, model)})
     return rows
 
 
 def speed_table(sides: Sequence[Any], target: str, prices: Prices = PRICES):
-    """Latency (median, p95) and compute cost of each `compare.Side` for one target, one
-    request at a time, as Lab 3 measured them."""
+    """Latency (median, p95) and busy compute time of each `compare.Side` for one target, one
+    request at a time, as Lab 3 measured them. "USD per 1,000 (busy CPU)" prices that time
+    alone; a server you keep running costs more (see `tune_or_prompt.costs.Serving`)."""
     import pandas as pd
-
-    from ..metrics import cpu_cost_per_1000
 
     rows = []
     for side in sides.values() if isinstance(sides, Mapping) else sides:
@@ -171,8 +154,8 @@ def speed_table(sides: Sequence[Any], target: str, prices: Prices = PRICES):
                      "median ms": 1000 * part.latency_median_s,
                      "p95 ms": 1000 * part.latency_p95_s,
                      "CPU-s per 1,000": part.cpu_s_per_1000,
-                     "USD per 1,000 (CPU)": cpu_cost_per_1000(part.cpu_s_per_1000 / 1000,
-                                                              prices)})
+                     "USD per 1,000 (busy CPU)": costs.cpu_cost_per_1000(
+                         part.cpu_s_per_1000 / 1000, prices)})
     return pd.DataFrame(rows).set_index("system")
 
 
