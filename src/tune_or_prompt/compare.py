@@ -15,7 +15,7 @@ import functools
 import json
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,9 @@ class Settings:
     epochs: int = 4
     latency_queries: int = 8  # queries answered one at a time to time each approach
     seed: int = 0
+    # Further seeds run on the same test rows to show the spread: each draws other
+    # demonstrations for the prompt and trains with another seed (examples, order, start).
+    repeat_seeds: tuple[int, ...] = ()
     approaches: tuple[str, ...] = APPROACHES
 
     def shots_for(self, target_name: str) -> tuple[int, ...]:
@@ -100,25 +103,37 @@ class Side:
     rare_label: str | None = None
 
     def usd_per_1000_cpu(self, prices: Prices = PRICES) -> float:
+        """The busy CPU time of 1,000 queries at the vCPU price: the compute alone, not what
+        serving costs (an idle server is paid for too; see `cost_model`)."""
         return 1000 * costs.cpu_usd(self.cpu_s_per_1000 / 1000, prices)
 
-    def cost_model(self, prices: Prices = PRICES, hosted_prompt: bool = False) -> costs.CostModel:
-        """This side's set-up and per-query cost. ``hosted_prompt`` prices a prompt by its
-        tokens at a hosted model's rate instead of by our CPU time."""
-        if self.approach == API:  # someone else's model: priced by its tokens
+    def cost_model(self, prices: Prices = PRICES, hosted_prompt: bool = False, *,
+                   queries_per_day: float = 1000, serving: costs.Serving = costs.DEFAULT_SERVING,
+                   model: str = costs.SMALL_API, batch: bool = False,
+                   retrain_every_months: float | None = None) -> costs.CostModel:
+        """This side's set-up and serving costs at ``queries_per_day`` (`tune_or_prompt.costs`).
+
+        A model we run (the prompted SmolLM2, the trained encoders) is paid for by ``serving``:
+        an always-on instance costs its hourly price busy or idle, serverless costs per second
+        of use. ``hosted_prompt`` prices the same prompt at a hosted ``model``'s per-token
+        rate instead (one output token per target). Re-training every
+        ``retrain_every_months`` repeats a trained side's training run."""
+        requests = max(len(self.details), 1)  # one request per target (intent and urgency)
+        if self.approach == API or (self.approach == PROMPTING and hosted_prompt):
+            name = API if self.approach == API else f"prompting (hosted, {model})"
             return costs.prompting_costs(self.labelled_examples,
                                          prompt_tokens=self.prompt_tokens, prices=prices,
-                                         name=API)
+                                         name=name, model=model, output_tokens=requests,
+                                         batch=batch)
         if self.approach == PROMPTING:
-            if hosted_prompt:
-                return costs.prompting_costs(self.labelled_examples,
-                                             prompt_tokens=self.prompt_tokens, prices=prices,
-                                             name="prompting (hosted, per token)")
             return costs.prompting_costs(self.labelled_examples,
                                          cpu_seconds_per_query=self.cpu_s_per_1000 / 1000,
-                                         prices=prices, name="prompting (our CPU)")
+                                         prices=prices, name="prompting (our server)",
+                                         queries_per_day=queries_per_day, serving=serving)
         return costs.finetuning_costs(self.labelled_examples, self.setup_cpu_seconds,
-                                      self.cpu_s_per_1000 / 1000, prices, self.approach)
+                                      self.cpu_s_per_1000 / 1000, prices, self.approach,
+                                      queries_per_day=queries_per_day, serving=serving,
+                                      retrain_every_months=retrain_every_months)
 
 
 Sides = dict[str, Side]  # approach -> its side, in the order of APPROACHES
@@ -320,14 +335,15 @@ def run_embeddings(task_set: str, rows: Sequence[dict[str, Any]],
 
 def head_to_head(task_set: str = "tickets", settings: Settings = Settings(), llm=None,
                  progress: bool = True, choices: dict[str, PromptChoice] | None = None,
-                 api_config=None) -> Sides:
-    """Every approach in ``settings.approaches`` on the same ``settings.n_test`` test rows; with
-    ``api_config`` (an `api.ApiConfig`), the same prompts sent to that endpoint too."""
+                 api_config=None, rows: Sequence[dict[str, Any]] | None = None) -> Sides:
+    """Every approach in ``settings.approaches`` on the same ``settings.n_test`` test rows (or
+    the given ``rows``); with ``api_config`` (an `api.ApiConfig`), the same prompts sent to
+    that endpoint too."""
     dataset(task_set)  # an unknown name fails here, naming the registered ones
     unknown = sorted(set(settings.approaches) - set(APPROACHES))
     if unknown:
         raise ValueError(f"unknown approach(es) {unknown}: choose from {', '.join(APPROACHES)}")
-    rows = test_rows(task_set, settings.n_test, settings.seed)
+    rows = list(rows) if rows is not None else test_rows(task_set, settings.n_test, settings.seed)
     runs = {PROMPTING: lambda: run_prompting(task_set, rows, settings, llm, progress, choices),
             FINE_TUNING: lambda: run_finetuning(task_set, rows, settings, progress),
             EMBEDDINGS: lambda: run_embeddings(task_set, rows, settings, progress)}
@@ -454,6 +470,7 @@ class TaskResult:
     choices: dict[str, PromptChoice]
     curve: list[dict[str, Any]] | None = None
     prompt_curves: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    repeats: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by approach
 
     def side(self, approach: str) -> Side:
         try:
@@ -461,6 +478,15 @@ class TaskResult:
         except KeyError:
             raise KeyError(f"{approach!r} was not measured on {self.task!r}: "
                            f"{', '.join(self.sides)} were") from None
+
+    def spread(self, approach: str, metric: str = "accuracy") -> dict[str, float]:
+        """`spread` of ``metric`` over the seeds ``approach`` was run with (one value when it
+        was not repeated)."""
+        runs = self.repeats.get(approach) or [repeat_record(0, self.side(approach))]
+        values = [r[metric] for r in runs if r[metric] is not None]
+        if not values:
+            raise KeyError(f"{metric!r} was not measured for {approach!r} on {self.task!r}")
+        return spread(values)
 
 
 @dataclass
@@ -471,6 +497,8 @@ class Study:
     tasks: dict[str, TaskResult]
     source: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
+    # The KV-cache speed-up of label scoring, by target (`bench.scorer_throughput` records).
+    scorer: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def side(self, task: str, approach: str) -> Side:
         return self.tasks[task].side(approach)
@@ -490,10 +518,11 @@ REFERENCE_RUN = "reference_run.json"
 
 def study_record(result: Study) -> dict[str, Any]:
     """A JSON-friendly record of a study (what the reference run file holds)."""
-    return {"source": result.source, "settings": result.settings,
+    return {"source": result.source, "settings": result.settings, "scorer": result.scorer,
             "tasks": {name: {"sides": {a: side_record(s) for a, s in r.sides.items()},
                              "choices": {t: asdict(c) for t, c in r.choices.items()},
-                             "curve": r.curve}
+                             "curve": r.curve, "prompt_curves": r.prompt_curves,
+                             "repeats": r.repeats}
                       for name, r in result.tasks.items()}}
 
 
@@ -502,7 +531,7 @@ def save_reference(result: Study, source: str, settings: Settings = Settings(),
     """Save a `study` as the course's reference run (what the lessons read and the decision
     helper's evidence comes from); ``source`` says where and when it was measured."""
     path = Path(path) if path else Path(__file__).parent / "data" / REFERENCE_RUN
-    result = Study(result.tasks, source, asdict(settings))
+    result = Study(result.tasks, source, asdict(settings), result.scorer)
     return files.write_text(path, json.dumps(study_record(result), indent=1) + "\n")
 
 
@@ -511,9 +540,10 @@ def load_reference(text: str) -> Study:
     data = json.loads(text)
     tasks = {name: TaskResult(name, {a: side_from_record(r) for a, r in task["sides"].items()},
                               {t: PromptChoice(**c) for t, c in task["choices"].items()},
-                              task.get("curve"))
+                              task.get("curve"), task.get("prompt_curves", {}),
+                              task.get("repeats", {}))
              for name, task in data["tasks"].items()}
-    return Study(tasks, data["source"], data["settings"])
+    return Study(tasks, data["source"], data["settings"], data.get("scorer", {}))
 
 
 @functools.cache
@@ -549,8 +579,10 @@ def write_report(result: TaskResult, out: str | Path, prices: Prices = PRICES,
     if PROMPTING in result.sides and FINE_TUNING in result.sides:  # what pays for what
         prompt, tuned = result.sides[PROMPTING], result.sides[FINE_TUNING]
         figures["break-even.png"] = plots.break_even(
-            [prompt.cost_model(prices, hosted_prompt=True), prompt.cost_model(prices),
-             tuned.cost_model(prices)], queries_per_day=queries_per_day)
+            [prompt.cost_model(prices, hosted_prompt=True, queries_per_day=queries_per_day),
+             prompt.cost_model(prices, queries_per_day=queries_per_day),
+             tuned.cost_model(prices, queries_per_day=queries_per_day)],
+            queries_per_day=queries_per_day)
     for name, fig in figures.items():
         with files.atomic_path(out / name) as temp:
             fig.savefig(temp, dpi=120)
@@ -586,7 +618,52 @@ def run_task(task_set: str, settings: Settings = Settings(), llm=None, curve: bo
             main, validation, settings.shots_for(main), llm, settings.seed, progress)
         crossing = crossover(main, validation, shown, CURVE_SIZES)
     sides = head_to_head(task_set, settings, llm, progress, choices, api_config)
-    return TaskResult(task_set, sides, choices, crossing, prompt_curves)
+    repeats = {a: [repeat_record(settings.seed, s)] for a, s in sides.items() if a != API}
+    for seed in settings.repeat_seeds:
+        again = head_to_head(task_set, replace(settings, seed=seed, latency_queries=1), llm,
+                             progress, choices, rows=test_rows(task_set, settings.n_test,
+                                                               settings.seed))
+        for approach, side in again.items():
+            repeats[approach].append(repeat_record(seed, side))
+    return TaskResult(task_set, sides, choices, crossing, prompt_curves, repeats)
+
+
+QUALITY = ("accuracy", "macro_f1", "rare_recall", "rare_precision")
+SHORT_NAMES = {PROMPTING: "prompting", FINE_TUNING: "fine-tuning", EMBEDDINGS: "embeddings",
+               API: "the API model"}
+
+
+def verdict(sides: Mapping[str, Side], a: str, b: str, level: float = 0.05) -> str:
+    """Which of two approaches is more accurate on the dataset's main label, judged on the
+    same rows: "<name> ahead" when a sign test on the rows exactly one of them gets right
+    (`metrics.paired_difference`) gives p < ``level``, otherwise "a tie"."""
+    from .metrics import paired_difference
+
+    main = dataset(sides[a].task).main
+    answers = {x: sides[x].details[main].answers for x in (a, b)}
+    ids = list(answers[a])
+    gold_rows = {str(r["id"]): r for r in load(sides[a].task, "test")}
+    gold = [label_of(gold_rows[i], main) for i in ids]
+    wins_a, wins_b, p = paired_difference(gold, [answers[a][i] for i in ids],
+                                          [answers[b][i] for i in ids])
+    if p >= level:
+        return "a tie"
+    return f"{SHORT_NAMES[a if wins_a > wins_b else b]} ahead"
+
+
+def repeat_record(seed: int, side: Side) -> dict[str, Any]:
+    """The quality numbers of one seed's run (what the spread is computed from)."""
+    return {"seed": seed, **{m: getattr(side, m) for m in QUALITY}}
+
+
+def spread(values: Sequence[float]) -> dict[str, float]:
+    """Mean, sample standard deviation, lowest and highest of repeated measurements."""
+    import statistics
+
+    values = [float(v) for v in values]
+    return {"mean": statistics.fmean(values),
+            "sd": statistics.stdev(values) if len(values) > 1 else 0.0,
+            "min": min(values), "max": max(values), "n": len(values)}
 
 
 def _llm(settings: Settings):
@@ -596,6 +673,8 @@ def _llm(settings: Settings):
 
 
 BUNDLED = ("tickets", "reviews")
+# The reference run: Lab 3's settings, each approach repeated with two more seeds.
+REFERENCE_SETTINGS = Settings(repeat_seeds=(1, 2))
 
 
 def study(settings: Settings = Settings(), llm=None, progress: bool = True) -> Study:

@@ -9,6 +9,7 @@ cell of every notebook is the Colab set-up cell generated here from the reposito
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from pathlib import Path
 
@@ -17,6 +18,22 @@ import yaml
 NOTEBOOK_DIRS = ("book", "lessons", "labs", "quizzes")
 SETUP_MARKER = "# Colab set-up"
 SETUP_TAGS = ["remove-cell"]
+# The second generated cell, on pages that quote glued numbers or read the reference run: it
+# glues every number of the course's reference run (`tune_or_prompt.numbers`); the page's own
+# cells glue the rest.
+# It carries the reference run file's hash, so re-measuring it changes these pages' text and the
+# book's execution cache runs them again (and `make sync` is needed, which a test checks).
+NUMBERS_MARKER = "# Numbers quoted in the text"
+REFERENCE_FILE = Path("src/tune_or_prompt/data/reference_run.json")
+READS_REFERENCE = ("reference_run", "reference_evidence", "DecisionHelper(")  # in code cells
+
+
+def numbers_cell_source(root: Path) -> str:
+    """The numbers cell, stamped with the reference run's sha256 (first 16 hex digits)."""
+    digest = hashlib.sha256((root / REFERENCE_FILE).read_bytes()).hexdigest()[:16]
+    return (f"{NUMBERS_MARKER}: the course's reference run (tune_or_prompt.numbers),\n"
+            f"# measured in the file with sha256 {digest}...\n"
+            "from tune_or_prompt.numbers import glue_reference\n\nglue_reference()")
 
 
 def repo_root(start: Path | None = None) -> Path:
@@ -75,7 +92,13 @@ def _expected(path: Path, root: Path):
     source = setup_cell_source(path.parent.name, repository_url(root))
     cells = [c for c in nb.cells if not (c.cell_type == "code" and c.source.startswith(SETUP_MARKER))]
     setup = new_code_cell(source, metadata={"tags": list(SETUP_TAGS)})
-    nb.cells = [setup, *cells]
+    cells = [c for c in cells if not (c.cell_type == "code"
+                                      and c.source.startswith(NUMBERS_MARKER))]
+    quotes = any("{glue" in c.source if c.cell_type == "markdown"
+                 else any(use in c.source for use in READS_REFERENCE) for c in cells)
+    numbers = ([new_code_cell(numbers_cell_source(root), metadata={"tags": ["remove-cell"]})]
+               if quotes else [])
+    nb.cells = [setup, *numbers, *cells]
     for index, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{index:02d}"  # stable ids: re-syncing gives identical files
         if cell.cell_type == "code":
