@@ -84,3 +84,37 @@ def test_metrics_against_hand_computed_values():
     assert report["confusion"] == [[80, 20], [15, 85]]
     assert cpu_cost_per_1000(3.6) == pytest.approx(0.045)  # 1 CPU-hour per 1,000 at $0.045/h
     assert token_cost_per_1000(1000, 0) == pytest.approx(0.15)
+
+
+def test_overfitting_turn_finds_where_validation_loss_turns_up():
+    def trace(train, val):
+        return [{"epoch": e, "train_loss": t, "val_loss": v}
+                for e, (t, v) in enumerate(zip(train, val, strict=True), 1)]
+
+    turned = F.overfitting_turn(trace([2.0, 1.0, 0.5, 0.2], [2.1, 1.6, 1.7, 1.9]))
+    assert turned["best"] == 2 and turned["last"] == 4 and turned["turned"]
+    assert turned["rise"] == pytest.approx(0.3)
+    still_learning = F.overfitting_turn(trace([2.0, 1.0, 0.5], [2.1, 1.6, 1.4]))
+    assert still_learning["best"] == 3 and not still_learning["turned"]
+    assert still_learning["rise"] == 0
+
+
+def test_nearest_training_rows_are_found_by_the_tuned_encoder(tiny):
+    rows = load("tickets", "train")[:40]
+    nearest = F.nearest_training(tiny, rows[7]["text"], rows, k=3)
+    assert nearest[0]["id"] == rows[7]["id"]
+    assert nearest[0]["similarity"] == pytest.approx(1.0, abs=1e-4)
+    similarities = [row["similarity"] for row in nearest]
+    assert similarities == sorted(similarities, reverse=True) and len(nearest) == 3
+
+
+def test_training_trace_marks_the_lowest_validation_loss():
+    from tune_or_prompt import plots
+
+    history = [{"epoch": e, "train_loss": t, "val_loss": v, "val_accuracy": 0.5}
+               for e, t, v in [(1, 2.0, 2.1), (2, 1.0, 1.5), (3, 0.3, 1.8)]]
+    fig = plots.training_trace(history, mark_best=True)
+    lines = [line for line in fig.axes[0].lines if line.get_label() == "lowest validation loss"]
+    assert len(lines) == 1 and list(lines[0].get_xdata()) == [2, 2]
+    plain = plots.training_trace(history)
+    assert all(line.get_label() != "lowest validation loss" for line in plain.axes[0].lines)

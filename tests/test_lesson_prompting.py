@@ -72,6 +72,22 @@ def test_orders_are_tabled_and_drawn(llm):
     assert len(lines) == 2
     for ys, run in zip(lines, runs.values(), strict=True):
         assert [("positive" if y > 0.5 else "negative") for y in ys] == run.predictions()
+    flips = sum(a != b for a, b in zip(*(r.predictions() for r in runs.values()), strict=True))
+    assert lesson.order_flips(runs) == flips
+    notes = lesson.calibration_notes(runs)
+    for name, run in runs.items():
+        raw, cal = run.accuracy, run.report(calibrated=True)["accuracy"]
+        assert f"from {raw:.2f} to {cal:.2f} with {name}" in notes["effect"]
+        assert f"with {name} the probe leans " in notes["probe"]
+    changes = [run.report(calibrated=True)["accuracy"] - run.accuracy for run in runs.values()]
+    if all(abs(c) < 1e-9 for c in changes):
+        assert notes["verdict"] == "calibration changed no score here"
+    elif all(c < 1e-9 for c in changes):
+        assert notes["verdict"].startswith(("calibration lowered every", "calibration raised no"))
+    elif all(c > -1e-9 for c in changes):
+        assert notes["verdict"].startswith(("calibration raised every", "calibration lowered no"))
+    else:
+        assert notes["verdict"] == "calibration raised some scores here and lowered others"
 
 
 def test_weights_fingerprint_sees_a_change():

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tune_or_prompt import prompting as P
 from tune_or_prompt.data import load
 from tune_or_prompt.lessons import two_ways
 
@@ -47,6 +48,9 @@ def test_trace_and_stages_come_from_the_reference_run():
                                         "Fine-tuning", "Prediction"]
     assert f"{len(load('tickets')):,} ticket rows" in stages[0].shape
     assert f"{trace[0]['prompted tokens']} tokens" in stages[1].shape
+    assert "no prompt" in stages[2].shape and '"label": ' in stages[2].example
+    assert [s.route for s in stages] == ["shared", "prompting", "fine-tuning", "fine-tuning",
+                                         "shared"]
     assert trace[0]["fine-tuned answer"] in stages[4].example
     table = two_ways.trace_table(trace)
     assert list(table.columns) == ["ticket", "true label", "prompted base model",
@@ -72,6 +76,24 @@ def test_pipeline_figure_draws_every_stage():
     texts = {t.get_text() for ax in fig.axes for t in ax.texts}
     assert {f"shape {i}" for i in range(5)} <= texts
     assert {str(i) for i in range(1, 6)} <= texts
+    # Two separate routes: the prompt box (2) sits beside the training data (3), not above
+    # it, so no arrow can lead from the prompt into fine-tuning.
+    number = {t.get_text(): t.get_position() for ax in fig.axes for t in ax.texts
+              if t.get_text() in {"1", "2", "3", "4", "5"}}
+    assert number["2"][1] == number["3"][1] and number["2"][0] < number["3"][0]
+    assert number["3"][0] == number["4"][0] and number["4"][1] < number["3"][1]
+    assert number["1"][1] > number["2"][1] > number["4"][1] > number["5"][1]
+    with pytest.raises(ValueError, match="five stages"):
+        two_ways.pipeline_figure(stages[:4])
+
+
+def test_encoder_pair_is_text_and_class_number():
+    row = load("tickets", "train")[3]
+    text, comment = two_ways.encoder_pair(row).split("   # ")
+    pair = json.loads(text)
+    labels = P.TASKS["intent"].labels
+    assert pair == {"text": row["text"], "label": labels.index(row["intent"])}
+    assert comment == f"{pair['label']} = {row['intent']}"
 
 
 def test_wrap_keeps_short_lines_and_wraps_long_ones():

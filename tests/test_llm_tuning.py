@@ -53,3 +53,20 @@ def test_tiny_lora_run_trains_only_adapters_and_leaves_the_shared_model_alone(tm
     rows = load("reviews", "test")[:4]
     run = P.run(result.loaded, "sentiment", rows, k=0, describe=False)  # prompting uses it as is
     assert run.scores.shape == (4, 2)
+
+
+def test_loss_settling_tells_a_falling_curve_from_a_flat_one():
+    falling = L.loss_settling([{"epoch": e, "train_loss": v}
+                               for e, v in enumerate([7.7, 3.1, 1.4, 0.85, 0.52, 0.36], 1)])
+    assert falling["first"] == 7.7 and falling["last"] == 0.36
+    assert falling["last_drop"] == pytest.approx(0.16) and not falling["settled"]
+    flat = L.loss_settling([{"epoch": e, "train_loss": v}
+                            for e, v in enumerate([2.0, 0.5, 0.31, 0.30], 1)])
+    assert flat["settled"]
+    assert not L.loss_settling([{"epoch": 1, "train_loss": 1.0}])["settled"]
+
+
+def test_compare_counts_in_rows():
+    assert L.compare_counts(0.75, 0.5, 48) == "12 tickets more right than the best prompt"
+    assert L.compare_counts(0.5, 0.52, 48) == "1 ticket fewer right than the best prompt"
+    assert L.compare_counts(0.5, 0.5, 48) == "as many tickets right as the best prompt"

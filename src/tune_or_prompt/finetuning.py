@@ -369,6 +369,32 @@ def load_finetuned(folder: str | Path) -> FineTuneResult:
                           record.get("head"))
 
 
+def nearest_training(result: FineTuneResult, text: str, rows: Sequence[dict[str, Any]],
+                     k: int = 3) -> list[dict[str, Any]]:
+    """The ``k`` rows (e.g. the training tickets) closest to ``text`` as the fine-tuned encoder
+    sees them (cosine similarity of its mean-pooled sentence vectors), most similar first, each
+    with its ``similarity``: where to look when a prediction surprises you."""
+    vectors = _vectors(result, [text, *[r["text"] for r in rows]])
+    similarity = vectors[1:] @ vectors[0]
+    return [{**rows[int(i)], "similarity": float(similarity[i])}
+            for i in np.argsort(-similarity, kind="stable")[:k]]
+
+
+def overfitting_turn(history: Sequence[dict[str, float]]) -> dict[str, Any]:
+    """Where a training trace's validation loss is lowest and what it does after: ``best`` (the
+    epoch of the lowest validation loss), ``last`` (the final epoch), ``rise`` (final minus
+    lowest validation loss, 0 when the last epoch is the best) and ``turned`` (whether the
+    validation loss ends above its lowest point while the training loss ends below its value
+    at that epoch: the two losses parting ways)."""
+    if not history:
+        raise ValueError("an empty training trace")
+    best = min(history, key=lambda row: row["val_loss"])
+    last = history[-1]
+    rise = last["val_loss"] - best["val_loss"]
+    return {"best": int(best["epoch"]), "last": int(last["epoch"]), "rise": rise,
+            "turned": bool(rise > 0 and last["train_loss"] < best["train_loss"])}
+
+
 def folder_size(folder: str | Path) -> int:
     """Bytes of all files in a folder (what a saved model costs on disk)."""
     return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())

@@ -125,6 +125,29 @@ def lora_llm(target: str = "intent", train_size: int = 48, epochs: int = 2, seed
                          trainable, total)
 
 
+def loss_settling(history: Sequence[dict[str, float]], tolerance: float = 0.1) -> dict[str, Any]:
+    """How far a training loss curve (one ``train_loss`` per epoch) is from settling: its
+    ``first`` and ``last`` values, ``last_drop`` (how much the last epoch lowered it) and
+    ``settled`` (the last epoch lowered it by less than ``tolerance`` of its previous value)."""
+    if not history:
+        raise ValueError("an empty training history")
+    losses = [float(row["train_loss"]) for row in history]
+    drop = losses[-2] - losses[-1] if len(losses) > 1 else float("nan")
+    settled = len(losses) > 1 and drop < tolerance * losses[-2]
+    return {"first": losses[0], "last": losses[-1], "last_drop": drop, "settled": settled}
+
+
+def compare_counts(accuracy: float, other: float, n: int, other_name: str = "the best prompt",
+                   unit: str = "ticket") -> str:
+    """Two accuracies on the same ``n`` rows as a count of rows: "3 tickets more right than the
+    best prompt", "1 ticket fewer ...", or "as many tickets right as ..."."""
+    diff = round(accuracy * n) - round(other * n)
+    if diff == 0:
+        return f"as many {unit}s right as {other_name}"
+    many = f"{abs(diff)} {unit}{'s' if abs(diff) != 1 else ''}"
+    return f"{many} {'more' if diff > 0 else 'fewer'} right than {other_name}"
+
+
 def save_adapter(result: LLMTuneResult, folder: str | Path) -> int:
     """Save only the LoRA adapter (written beside ``folder`` and renamed into place, so an older
     save stays whole until this one is complete); returns its size in bytes."""

@@ -80,14 +80,22 @@ def confusion(matrix: Sequence[Sequence[int]], labels: Sequence[str], title: str
     return fig
 
 
-def training_trace(history: Sequence[dict[str, float]], title: str = ""):
-    """Loss (train and validation) and validation accuracy per epoch."""
+def training_trace(history: Sequence[dict[str, float]], title: str = "",
+                   mark_best: bool = False):
+    """Loss (train and validation) and validation accuracy per epoch. ``mark_best`` draws a
+    dotted line at the epoch of the lowest validation loss (where early stopping would keep
+    the weights)."""
     fig, (ax, ax2) = _figure(2, width=4.6)
     epochs = [row["epoch"] for row in history]
     ax.plot(epochs, [row["train_loss"] for row in history], marker="o", color=COLOURS[0],
             label="training loss")
     ax.plot(epochs, [row["val_loss"] for row in history], marker="s", color=COLOURS[1],
             linestyle="--", label="validation loss")
+    if mark_best and history:
+        best = min(history, key=lambda row: row["val_loss"])["epoch"]
+        for ax_ in (ax, ax2):
+            ax_.axvline(best, color="#6b7280", linestyle=":", linewidth=1.3,
+                        label="lowest validation loss" if ax_ is ax else None)
     ax.set(xlabel="epoch", ylabel="loss (lower is better)", title=title or "Loss")
     ax.legend(fontsize=8)
     ax2.plot(epochs, [row["val_accuracy"] for row in history], marker="^", color=COLOURS[2])

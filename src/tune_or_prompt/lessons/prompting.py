@@ -154,6 +154,45 @@ def order_table(runs: dict[str, P.PromptRun], orders: dict[str, Sequence[dict[st
     return out
 
 
+def order_flips(runs: dict[str, P.PromptRun]) -> int:
+    """How many rows get a different answer under the first two orders of `run_orders`."""
+    first, second = list(runs.values())[:2]
+    return sum(a != b for a, b in zip(first.predictions(), second.predictions(), strict=True))
+
+
+def calibration_notes(runs: dict[str, P.PromptRun], task_name: str = "sentiment") -> dict[str, str]:
+    """What contextual calibration did to each order's run, as phrases for the prose:
+    ``probe`` (which label the content-free "N/A" probe leans to, against how the real answers
+    split), ``effect`` (raw to calibrated accuracy per order) and ``verdict`` (raised, lowered,
+    left unchanged or mixed)."""
+    task = P.TASKS[task_name]
+    probes, effects, changes = [], [], []
+    for name, run in runs.items():
+        free = _probabilities(run.content_free[0])
+        lean = int(np.argmax(free))
+        counts = Counter(run.predictions())
+        split = " and ".join(f"{counts[label]} {label}" for label in task.labels)
+        probes.append(f"with {name} the probe leans {task.labels[lean]} "
+                      f"({free[lean]:.2f}) while the answers are {split}")
+        raw, calibrated = run.accuracy, run.report(calibrated=True)["accuracy"]
+        effects.append(f"from {raw:.2f} to {calibrated:.2f} with {name}")
+        changes.append(np.sign(round(calibrated - raw, 9)))
+    wrong_lean = ": the lean it divided out was not the lean the demonstrations put on real reviews"
+    if all(c == 0 for c in changes):
+        verdict = "calibration changed no score here"
+    elif all(c < 0 for c in changes):
+        verdict = "calibration lowered every score here" + wrong_lean
+    elif all(c <= 0 for c in changes):
+        verdict = "calibration raised no score here and lowered some" + wrong_lean
+    elif all(c > 0 for c in changes):
+        verdict = "calibration raised every score here: the probe caught the prompt's lean"
+    elif all(c >= 0 for c in changes):
+        verdict = "calibration lowered no score here and raised some"
+    else:
+        verdict = "calibration raised some scores here and lowered others"
+    return {"probe": "; ".join(probes), "effect": ", ".join(effects), "verdict": verdict}
+
+
 def order_figure(runs: dict[str, P.PromptRun], label: str = "positive"):
     """The probability each order's prompt gives ``label``, review by review: the same reviews
     and the same examples, only their order differs. Filled markers are right answers."""

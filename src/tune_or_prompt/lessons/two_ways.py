@@ -44,6 +44,15 @@ def jsonl_pair(row: dict[str, Any], target: str = "intent") -> str:
                       ensure_ascii=False)
 
 
+def encoder_pair(row: dict[str, Any], target: str = "intent") -> str:
+    """One training example as the fine-tuned encoder reads it: the ticket's text and its class
+    number (the label's position in the task's label list), with the label's name after it."""
+    labels = P.TASKS[target].labels
+    label = label_of(row, target)
+    pair = json.dumps({"text": row["text"], "label": labels.index(label)}, ensure_ascii=False)
+    return f"{pair}   # {labels.index(label)} = {label}"
+
+
 def prompt_tokens(text: str, demos: Sequence[dict[str, Any]], target: str = "intent") -> int:
     """Tokens SmolLM2 reads for ``text`` in the k-shot plain prompt with ``demos``, counted as
     `prompting.run` counts them (the shared prefix, then the query with the answer cue)."""
@@ -137,7 +146,9 @@ def _short(text: str, width: int) -> str:
 def pipeline_stages(trace_row: dict[str, Any], target: str = "intent",
                     run=None) -> list[Stage]:
     """The five stages, each with the shape of the real data that comes out of it, following
-    the ticket of ``trace_row`` (a row of `prediction_trace`) through the reference run."""
+    the ticket of ``trace_row`` (a row of `prediction_trace`) through the reference run.
+    Stage 2 is the prompting route's own; stages 3 and 4 are the fine-tuning route's (the
+    encoder reads a text and a class number, never a prompt)."""
     from ..compare import reference_run
     from ..models import weight_count
 
@@ -151,9 +162,10 @@ def pipeline_stages(trace_row: dict[str, Any], target: str = "intent",
     parts = P.split_prompt(None, task, demos)
     answers = (f"fine-tuned: {_answer(trace_row, 'fine-tuned')}   "
                f"prompted: {_answer(trace_row, 'prompted')}")
-    pair = json.loads(jsonl_pair(train[0], target))
-    pair_example = json.dumps({"prompt": _short(pair["prompt"], 30),
-                               "response": pair["response"]}, ensure_ascii=False)
+    first = train[0]
+    pair_example = json.dumps({"text": _short(first["text"], 18),
+                               "label": task.labels.index(label_of(first, target))},
+                              ensure_ascii=False)
     weights = weight_count("encoder", head_labels=len(task.labels))
     return [
         Stage("Input data", "collect real examples of the task",
@@ -162,15 +174,15 @@ def pipeline_stages(trace_row: dict[str, Any], target: str = "intent",
         Stage("Prompt engineering", "wrap each ticket in instructions and examples",
               f"1 prompt string per ticket: {trace_row['prompted tokens']} tokens "
               f"({choice.k}-shot, with the {len(task.labels)} label rules)",
-              f"{_short(parts.prefix.splitlines()[0], 28)} […] Message: "
-              f"{_short(trace_row['ticket'], 24)} Answer:", "prompting"),
-        Stage("Training data", "labelled tickets become prompt/response pairs",
-              f"{len(train)} JSON Lines records, one per training ticket "
-              f"({tuned.train_size} used here)", pair_example, "fine-tuning"),
+              f"{_short(parts.prefix.splitlines()[0], 9)} […] Message: "
+              f"{_short(trace_row['ticket'], 10)} Answer:", "prompting"),
+        Stage("Training data", "each labelled ticket becomes a text and a class number",
+              f"{len(train)} (text, class) pairs, one per training ticket "
+              f"({tuned.train_size} used here); no prompt", pair_example, "fine-tuning"),
         Stage("Fine-tuning", "training updates the weights",
-              f"full fine-tuning: all {weights:,} weights of the encoder and its head",
-              f"all-MiniLM-L6-v2 + {len(task.labels)}-intent head, {tuned.train_size} "
-              f"tickets, {tuned.setup_seconds:.0f} s of training", "fine-tuning"),
+              f"all {weights:,} weights of the encoder and its new {len(task.labels)}-intent "
+              f"head, {tuned.train_size} tickets, {tuned.setup_seconds:.0f} s",
+              "all-MiniLM-L6-v2 + a linear head", "fine-tuning"),
         Stage("Prediction", "the base model (prompted) or the fine-tuned one answers",
               f"1 ticket in, 1 label out of {len(task.labels)}",
               answers, "shared"),
@@ -178,56 +190,91 @@ def pipeline_stages(trace_row: dict[str, Any], target: str = "intent",
 
 
 def pipeline_figure(stages: Sequence[Stage], width: float = 7.4):
-    """The pipeline as boxes and arrows: one box per stage with its output's shape and an
-    example; the prompting route jumps from the prompt straight to prediction.
+    """The pipeline as boxes and arrows: input data on top, then two separate routes side by
+    side, prompting (stage 2) on the left and fine-tuning (stages 3 and 4) on the right, both
+    ending in prediction. Each box holds its stage's output shape and an example.
 
     Sized to display near 1:1 in a book column (``width`` inches at 100 dpi)."""
+    import textwrap
+
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-    n = len(stages)
-    box_h, gap = 1.25, 0.45
-    height = n * box_h + (n - 1) * gap
+    if len(stages) != 5:
+        raise ValueError(f"the pipeline has five stages, not {len(stages)}")
+    full_h, column_h, gap = 1.3, 2.15, 0.6
+    height = 2 * full_h + 2 * column_h + 3 * gap
     fig = plt.figure(figsize=(width, 0.8 * height + 0.2), facecolor="white")
     ax = fig.add_axes([0.005, 0.005, 0.99, 0.99])
     ax.set_xlim(0, 10.1)
     ax.set_ylim(-0.05, height + 0.05)
     ax.axis("off")
-    left, right, middle = 0.05, 8.85, 4.45
-    tops = [height - i * (box_h + gap) for i in range(n)]
-    for i, (stage, top) in enumerate(zip(stages, tops, strict=True)):
+    left, right, split = 0.05, 10.05, 5.05
+    columns = {"full": (left, right), "left": (left, split - 0.1), "right": (split + 0.1, right)}
+    row_tops = [height, height - full_h - gap, height - full_h - column_h - 2 * gap,
+                full_h]
+    # stage index -> (column, top, box height)
+    places = [("full", row_tops[0], full_h), ("left", row_tops[1], column_h),
+              ("right", row_tops[1], column_h), ("right", row_tops[2], column_h),
+              ("full", row_tops[3], full_h)]
+
+    def arrow(start, end, colour, **kwargs):
+        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14,
+                                     linewidth=1.6, color=colour, **kwargs))
+
+    for i, (stage, (column, top, box_h)) in enumerate(zip(stages, places, strict=True)):
+        x0, x1 = columns[column]
         edge, fill = ROUTE_COLOURS[stage.route]
-        ax.add_patch(FancyBboxPatch((left, top - box_h), right - left, box_h,
+        ax.add_patch(FancyBboxPatch((x0, top - box_h), x1 - x0, box_h,
                                     boxstyle="round,pad=0,rounding_size=0.12",
                                     facecolor=fill, edgecolor=edge, linewidth=1.5))
-        ax.text(left + 0.35, top - box_h / 2, str(i + 1), ha="center", va="center",
-                fontsize=15, fontweight="bold", color=edge)
-        x = left + 0.7
+        ax.text(x0 + 0.3, top - 0.38, str(i + 1), ha="center", va="center", fontsize=15,
+                fontweight="bold", color=edge)
+        x = x0 + 0.62
+        chars = 78 if column == "full" else 44
         title = ax.text(x, top - 0.18, stage.name, ha="left", va="top", fontsize=10.5,
                         fontweight="bold", color="#111111")
-        ax.annotate(f"  {stage.action}", xycoords=title, xy=(1, 1), ha="left", va="top",
-                    fontsize=9.5, color="#374151")
-        ax.text(x, top - 0.55, stage.shape, ha="left", va="top", fontsize=9.5, color="#111111")
-        ax.text(x, top - 0.9, _short(stage.example, 80), ha="left", va="top", fontsize=8.2,
-                family="monospace", color="#374151")
-        if i < n - 1:
-            ax.add_patch(FancyArrowPatch((middle, top - box_h), (middle, top - box_h - gap),
-                                         arrowstyle="-|>", mutation_scale=14, linewidth=1.5,
-                                         color="#4b5563"))
-    # The prompting route: from the prompt (stage 2) straight to prediction (stage 5).
+        if column == "full":
+            ax.annotate(f"  {stage.action}", xycoords=title, xy=(1, 1), ha="left", va="top",
+                        fontsize=9.5, color="#374151")
+            lines = [(top - 0.55, stage.shape)]
+        else:
+            lines = [(top - 0.5, textwrap.fill(stage.action, chars))]
+        y = lines[0][0]
+        if column != "full":
+            ax.text(x, y, lines[0][1], ha="left", va="top", fontsize=9, color="#374151",
+                    style="italic")
+            y -= 0.3 * (lines[0][1].count("\n") + 1) + 0.05
+            shape = textwrap.fill(stage.shape, chars)
+            ax.text(x, y, shape, ha="left", va="top", fontsize=9.2, color="#111111")
+            y -= 0.3 * (shape.count("\n") + 1) + 0.05
+        else:
+            ax.text(x, y, stage.shape, ha="left", va="top", fontsize=9.5, color="#111111")
+            y = top - 0.9
+        ax.text(x, y, _short(stage.example, 80 if column == "full" else 44), ha="left",
+                va="top", fontsize=8.2, family="monospace", color="#374151")
+
     blue = ROUTE_COLOURS["prompting"][0]
     orange = ROUTE_COLOURS["fine-tuning"][0]
-    y_from, y_to = tops[1] - box_h / 2, tops[-1] - box_h / 2
-    ax.add_patch(FancyArrowPatch((right, y_from), (right, y_to),
-                                 connectionstyle="bar,fraction=-0.07", arrowstyle="-|>",
-                                 mutation_scale=14, linewidth=1.7, color=blue))
-    ax.text(right + 0.8, (y_from + y_to) / 2, "prompting route:\nstages 3 and 4 skipped,\n"
-            "the weights never change", rotation=90, ha="center", va="center", fontsize=8.5,
-            color=blue)
-    ax.text(middle + 0.15, tops[1] - box_h - gap / 2, "fine-tuning route", ha="left",
+    left_mid = (columns["left"][0] + columns["left"][1]) / 2
+    right_mid = (columns["right"][0] + columns["right"][1]) / 2
+    below_input = row_tops[0] - full_h
+    arrow((left_mid, below_input), (left_mid, row_tops[1]), blue)
+    arrow((right_mid, below_input), (right_mid, row_tops[1]), orange)
+    ax.text(left_mid + 0.12, below_input - gap / 2, "prompting route", ha="left",
+            va="center", fontsize=8.5, color=blue, fontweight="bold")
+    ax.text(right_mid + 0.12, below_input - gap / 2, "fine-tuning route", ha="left",
             va="center", fontsize=8.5, color=orange, fontweight="bold")
+    arrow((right_mid, row_tops[1] - column_h), (right_mid, row_tops[2]), orange)
+    arrow((right_mid, row_tops[2] - column_h), (right_mid, row_tops[3]), orange)
+    # The prompting route goes from the prompt straight to prediction: no training data, no
+    # training, the weights never change.
+    arrow((left_mid, row_tops[1] - column_h), (left_mid, row_tops[3]), blue)
+    ax.text(left_mid - 0.15, row_tops[2] - column_h / 2,
+            "no training data,\nno training:\nthe base model's\nweights never change",
+            ha="right", va="center", fontsize=8.5, color=blue)
     return fig
 
 
-__all__ = ["Stage", "encoder_tokens", "jsonl_pair", "pipeline_figure", "pipeline_stages",
+__all__ = ["Stage", "encoder_pair", "encoder_tokens", "jsonl_pair", "pipeline_figure", "pipeline_stages",
            "prediction_trace", "prompt_tokens", "reference_demos", "score", "trace_table", "wrap"]
