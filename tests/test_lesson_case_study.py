@@ -58,12 +58,18 @@ def tickets_sides():
     return [prompt, tuned]
 
 
-def test_rows_from_sides_name_the_settings_and_price_the_cpu():
+def test_rows_from_sides_name_the_settings_and_price_the_serving():
     rows = CS.rows_from(tickets_sides())
     assert [r["system"] for r in rows] == ["prompt, k=1", "fine-tuned, 296 labelled"]
     assert rows[0]["p95 ms"] == pytest.approx(250) and rows[1]["median ms"] == pytest.approx(20)
-    # 700 CPU-s per 1,000 at $0.045 per CPU-hour
-    assert rows[0]["USD per 1,000"] == pytest.approx(700 / 3600 * 0.045)
+    # Served serverless: 700 CPU-s per 1,000 at the price of a GB-second (1.769 GB per vCPU),
+    # plus the fee per request; idle time costs nothing.
+    p = CS.PRICES
+    seconds = 700 * p.serverless_gb_per_vcpu * p.serverless_usd_per_gb_second
+    fees = 1000 * p.serverless_usd_per_million_requests / 1e6
+    assert seconds < rows[0]["USD per 1,000"] <= seconds + 2 * fees
+    always_on = CS.rows_from(tickets_sides(), serving=CS.Serving("always-on"))
+    assert always_on[0]["USD per 1,000"] > 10 * rows[0]["USD per 1,000"]  # an idle server
     assert rows[1]["urgent recall"] == pytest.approx(9 / 11)
     marks = CS.check(rows, [CS.Target("urgent recall", 0.8), CS.Target("accuracy", 0.85)])
     assert marks[0]["urgent recall ≥ 0.8"] == "✗ 0" and marks[1]["accuracy ≥ 0.85"] == "✓ 0.90"

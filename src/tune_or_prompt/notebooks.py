@@ -21,18 +21,20 @@ SETUP_TAGS = ["remove-cell"]
 # The second generated cell, on pages that quote glued numbers or read the reference run: it
 # glues every number of the course's reference run (`tune_or_prompt.numbers`); the page's own
 # cells glue the rest.
-# It carries the reference run file's hash, so re-measuring it changes these pages' text and the
-# book's execution cache runs them again (and `make sync` is needed, which a test checks).
+# It carries a hash of the reference run file and of the code that names its numbers, so
+# re-measuring (or renaming a number) changes these pages' text and the book's execution cache
+# runs them again (and `make sync` is needed, which a test checks).
 NUMBERS_MARKER = "# Numbers quoted in the text"
-REFERENCE_FILE = Path("src/tune_or_prompt/data/reference_run.json")
+REFERENCE_FILES = tuple(Path("src/tune_or_prompt") / name for name in (
+    "data/reference_run.json", "reference_facts.py", "numbers.py"))
 READS_REFERENCE = ("reference_run", "reference_evidence", "DecisionHelper(")  # in code cells
 
 
 def numbers_cell_source(root: Path) -> str:
-    """The numbers cell, stamped with the reference run's sha256 (first 16 hex digits)."""
-    digest = hashlib.sha256((root / REFERENCE_FILE).read_bytes()).hexdigest()[:16]
+    """The numbers cell, stamped with the sha256 of `REFERENCE_FILES` (first 16 hex digits)."""
+    digest = hashlib.sha256(b"".join((root / f).read_bytes() for f in REFERENCE_FILES))
     return (f"{NUMBERS_MARKER}: the course's reference run (tune_or_prompt.numbers),\n"
-            f"# measured in the file with sha256 {digest}...\n"
+            f"# version {digest.hexdigest()[:16]} of the run and of the names it is quoted by\n"
             "from tune_or_prompt.numbers import glue_reference\n\nglue_reference()")
 
 

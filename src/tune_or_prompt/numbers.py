@@ -28,23 +28,29 @@ def fmt(value: Any, spec: str = "") -> str:
     return format(value, spec) if spec else str(value)
 
 
-def glue(name: str, value: Any, spec: str = "") -> str:
+def glue(name: str, value: Any, spec: str = "") -> None:
     """Format ``value`` and glue it under ``name`` for ``{glue:text}`name``` in the prose.
 
     Outside a book build (plain Jupyter, Colab without myst-nb) the value is only kept in
-    `GLUED`; nothing is displayed either way. Returns the text."""
+    `GLUED`; nothing is displayed either way (not even as a cell's last line)."""
     text = fmt(value, spec)
     GLUED[name] = text
     try:
         from myst_nb import glue as _glue
     except ImportError:  # Colab and plain Jupyter: no book to paste into
-        return text
+        return
     _glue(name, text, display=False)
-    return text
+
+
+def days(value: float) -> str:
+    """A number of days as the prose reads it: "never", "less than one", "12"."""
+    if math.isinf(value):
+        return "never"
+    return "less than one" if value < 1 else f"{value:,.0f}"
 
 
 def glue_all(values: Mapping[str, str]) -> None:
-    """Glue already formatted values."""
+    """Glue values already formatted as text."""
     for name, text in values.items():
         glue(name, text)
 

@@ -115,6 +115,10 @@ def facts() -> dict[str, str]:
         for target_name, choice in task.choices.items():
             put(f"{target_name}_k", choice.k, "d")
             put(f"{target_name}_mode", "calibrated" if choice.calibrated else "raw")
+            put(f"{target_name}_demos", "no demonstration" if choice.k == 0 else
+                "one demonstration" if choice.k == 1 else f"{choice.k} demonstrations")
+            put(f"{target_name}_calibration", "with contextual calibration" if choice.calibrated
+                else "without calibration")
             tried = run.settings.get("candidate_shots", {}).get(target_name)
             if tried:
                 put(f"{target_name}_candidates", _and([str(k) for k in tried]))

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..metrics import PRICES, Prices
+from ..costs import PRICES, SERVERLESS, Prices, Serving
 from ..plots import COLOURS, _figure
 from .measuring import wilson_interval as interval  # Lesson 4's interval, used again here
 
@@ -41,9 +41,15 @@ def describe(side) -> str:
     return f"embeddings + classifier, {side.labelled_examples} labelled"
 
 
-def rows_from(sides: Sequence[Any], prices: Prices = PRICES) -> list[dict[str, Any]]:
+SERVED = Serving(SERVERLESS)  # how Quillfield serves its models (Lesson 6)
+
+
+def rows_from(sides: Sequence[Any], prices: Prices = PRICES, queries_per_day: float = 3_000,
+              serving: Serving = SERVED) -> list[dict[str, Any]]:
     """One results row per `compare.Side` (as Lab 3 measures them, or as the reference run
-    stored them), with the metric names the targets use."""
+    stored them), with the metric names the targets use. "USD per 1,000" is the running cost
+    of serving that many tickets a day the given way (`tune_or_prompt.costs`): Quillfield runs
+    its models serverless, so it pays for the seconds they work, and nothing while idle."""
     out = []
     for side in sides.values() if isinstance(sides, Mapping) else sides:
         row = {"system": describe(side), "accuracy": side.accuracy, "macro-F1": side.macro_f1}
@@ -56,7 +62,9 @@ def rows_from(sides: Sequence[Any], prices: Prices = PRICES) -> list[dict[str, A
                     "median ms": 1000 * side.latency_median_s,
                     "p95 ms": 1000 * side.latency_p95_s,
                     "CPU-s per 1,000": side.cpu_s_per_1000,
-                    "USD per 1,000": side.usd_per_1000_cpu(prices)})
+                    "USD per 1,000": side.cost_model(
+                        prices, queries_per_day=queries_per_day,
+                        serving=serving).usd_per_1000()})
         out.append(row)
     return out
 
