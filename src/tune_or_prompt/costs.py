@@ -486,4 +486,5 @@ def price_table(prices: Prices = PRICES) -> list[dict[str, Any]]:
     """Every price, one row each (what the lessons show)."""
     from dataclasses import fields
 
-    return [{"price": f.name, "value": getattr(prices, f.name)} for f in fields(prices)]
+    return [{"price": f.name, "value": f"{getattr(prices, f.name):,.10g}"}  # as written
+            for f in fields(prices)]
