@@ -136,3 +136,18 @@ def test_parse_answer():
     assert P.parse_answer("I think this is about fees, maybe a refund", task) == "fees_and_rates"
     assert P.parse_answer("Sorry, I can't help with that.", task) is None
     assert P.parse_answer("Positive!", P.TASKS["sentiment"]) == "positive"
+
+
+def test_scoring_passes_no_deprecated_argument(llm):
+    """Transformers 5.x renamed the cache keyword (``past_key_values`` -> ``cache``) and warns
+    on the old one; the scorer uses whichever the installed version's forward pass takes."""
+    import warnings
+
+    prefix_ids = P._ids(llm, "Classify the review.\nReview:")
+    labels = [P._ids(llm, " good"), P._ids(llm, " not good at all")]  # one label of several tokens
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        scores = P.CachedScorer(llm, prefix_ids, labels).score([P._ids(llm, " fine\nAnswer:")])
+    assert scores.shape == (1, 2)
+    forward = P.cache_argument(llm.model, "the cache")
+    assert list(forward.values()) == ["the cache"] and set(forward) <= {"cache", "past_key_values"}

@@ -138,6 +138,23 @@ def direct_scores(loaded: LoadedModel, prompt_ids: Sequence[int],
     return np.array(out)
 
 
+def cache_argument(module: Any, cache: Any) -> dict[str, Any]:
+    """The keyword that hands a key/value cache to ``module``'s forward pass: ``cache`` in
+    Transformers 5.x, which deprecates the older ``past_key_values``, and that before."""
+    import inspect
+
+    name = ("cache" if "cache" in inspect.signature(module.forward).parameters
+            else "past_key_values")
+    return {name: cache}
+
+
+def returned_cache(output: Any) -> Any:
+    """The key/value cache a forward pass returned (``cache`` in Transformers 5.x,
+    ``past_key_values`` before)."""
+    cache = getattr(output, "cache", None)
+    return cache if cache is not None else output.past_key_values
+
+
 class CachedScorer:
     """Scores labels for many queries that share one prompt prefix, computing the prefix once."""
 
@@ -151,7 +168,7 @@ class CachedScorer:
         self.prefix_len = len(prefix_ids)
         with torch.inference_mode():
             out = loaded.model(torch.tensor([list(prefix_ids)]), use_cache=True)
-        self.cache = out.past_key_values
+        self.cache = returned_cache(out)
         self.single_token = all(len(label) == 1 for label in self.labels)
         self._by_batch: dict[int, Any] = {}  # the prefix's cache repeated, by batch size
 
@@ -210,8 +227,8 @@ class CachedScorer:
             # No padding mask is needed: the padding comes after each query's last token, and
             # a causal model's earlier positions never attend to later ones, so the positions
             # read are exactly those of an unpadded pass (the causal mask alone is cheaper).
-            hidden = model.model(ids, past_key_values=self._batch_cache(len(queries)),
-                                 use_cache=True).last_hidden_state
+            hidden = model.model(ids, **cache_argument(model.model, self._batch_cache(
+                len(queries))), use_cache=True).last_hidden_state
             logits = model.lm_head(hidden[torch.arange(len(queries)), last])
         logprobs = torch.log_softmax(logits.float(), dim=-1)
         return logprobs[:, [label[0] for label in self.labels]].numpy()
@@ -222,8 +239,8 @@ class CachedScorer:
 
         cache = self._cache(1)
         with torch.inference_mode():
-            out = self.loaded.model(torch.tensor([list(query)]), past_key_values=cache,
-                                    use_cache=True)
+            out = self.loaded.model(torch.tensor([list(query)]),
+                                    **cache_argument(self.loaded.model, cache), use_cache=True)
             first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
             scores = np.array([float(first[label[0]]) for label in self.labels])
             rest = [label[1:] for label in self.labels]
@@ -237,7 +254,8 @@ class CachedScorer:
             past = self.prefix_len + len(query)
             mask = torch.tensor([[1] * (past + len(label) - 1) + [0] * (width - len(label) + 1)
                                  for label in self.labels])
-            logits = self.loaded.model(ids, past_key_values=cache, attention_mask=mask).logits
+            logits = self.loaded.model(ids, **cache_argument(self.loaded.model, cache),
+                                       attention_mask=mask).logits
             logprobs = torch.log_softmax(logits.float(), dim=-1)
         for i, label in enumerate(self.labels):
             scores[i] += sum(float(logprobs[i, j, t]) for j, t in enumerate(label[1:]))
