@@ -204,3 +204,17 @@ def test_recommendation_as_text_wraps_every_reason():
     assert text.count("\n- ") == len(rec.reasons)
     flat = " ".join(text.split())
     assert all(" ".join(reason.split()) in flat for reason in rec.reasons)
+
+
+def test_the_helper_prices_a_prompt_as_the_head_to_head_table_does():
+    """Two questions per ticket (intent, urgency): two prompts, two answer tokens, as in
+    `compare.Side.cost_model`; the helper must not price one."""
+    from tune_or_prompt import costs
+    from tune_or_prompt.compare import reference_run
+
+    side = reference_run().side("tickets", "prompting")
+    for model in (costs.OPEN_MODEL, costs.FRONTIER_API):  # the hosted choices
+        situation = D.Situation(200, 3000, 3000, "in-house", "rarely", model, "serverless")
+        prompt, _, _ = D.costs_for(situation)
+        table = side.cost_model(hosted_prompt=True, queries_per_day=3000, model=model)
+        assert prompt.usd_per_1000() == pytest.approx(table.usd_per_1000())

@@ -158,7 +158,8 @@ def evidence_from(general: dict, specialised: dict, general_curve: list,
             finetune_p95_ms=1000 * tuned.latency_p95_s,
             finetune_cpu_s_per_query=tuned.cpu_s_per_1000 / 1000,
             train_cpu_seconds=tuned.setup_cpu_seconds,
-            curve=tuple(finetune_means(curve).items()))
+            curve=tuple(finetune_means(curve).items()),
+            requests_per_item=max(len(prompt.details), 1))
     return Evidence(one(general, general_curve), one(specialised, specialised_curve), source,
                     prices)
 
