@@ -29,7 +29,8 @@ def facts() -> dict[str, str]:
     """All reference-run numbers the pages quote (see the module docstring for the names)."""
     from .compare import EMBEDDINGS, FINE_TUNING, PROMPTING, crossing_point, reference_run, verdict
     from .data import load
-    from .tasks import dataset, label_of
+    from .numbers import fmt
+    from .tasks import dataset
 
     run = reference_run()
     out: dict[str, str] = {"ref_source": run.source,
@@ -37,7 +38,7 @@ def facts() -> dict[str, str]:
                            "ref_epochs": str(run.settings.get("epochs", ""))}
 
     def put(name: str, value: Any, spec: str = "") -> None:
-        out[name] = (value if isinstance(value, str) else format(value, spec))
+        out[name] = fmt(value, spec)
 
     for target_name, record in run.scorer.items():  # the KV-cache speed-up, honestly measured
         put(f"scorer_speedup_{target_name}", record["speedup"], ".1f")
@@ -46,10 +47,10 @@ def facts() -> dict[str, str]:
 
     for name, task in run.tasks.items():
         main = dataset(name).main
-        gold_by_id = {str(r["id"]): r for split in ("test",) for r in load(name, split)}
         first = next(iter(task.sides.values()))
-        ids = list(first.details[main].answers)
-        n = len(ids)
+        n = len(first.details[main].answers)
+        validation_n = min(int(run.settings.get("n_validation", 32)),
+                           len(load(name, "validation")))
         put(f"{name}_n_test", n, "d")
         put(f"{name}_one_ticket_points", 100 / n, ".2f")
         for approach, side in task.sides.items():
@@ -93,9 +94,7 @@ def facts() -> dict[str, str]:
                 rare = side.rare_label
                 put(f"{key}_{rare}_recall", side.rare_recall, ".2f")
                 put(f"{key}_{rare}_precision", side.rare_precision, ".2f")
-                rare_part = next(pt for pt in side.details.values()
-                                 if rare in pt.report["per_class"])
-                support = rare_part.report["per_class"][rare]["support"]
+                support = _support(side, rare)
                 put(f"{key}_{rare}_caught", f"{round(side.rare_recall * support)} of {support}")
                 s = task.spread(approach, "rare_recall")
                 put(f"{key}_{rare}_recall_range", _range(s["min"], s["max"]))
@@ -105,12 +104,10 @@ def facts() -> dict[str, str]:
         for a, b in ((FINE_TUNING, PROMPTING), (EMBEDDINGS, PROMPTING), (FINE_TUNING, EMBEDDINGS)):
             if a in task.sides and b in task.sides:
                 put(f"{name}_{SHORT[a]}_vs_{SHORT[b]}", verdict(task.sides, a, b))
-        rare_target = next((t for t in dataset(name).targets if t != main), None)
-        if rare_target:
-            labels = [label_of(gold_by_id[i], rare_target) for i in ids]
-            rare = first.rare_label
-            put(f"{name}_n_{rare.replace(' ', '_')}", labels.count(rare), "d")
-            put(f"{name}_never_{rare.replace(' ', '_')}_acc", 1 - labels.count(rare) / n, ".2f")
+        if first.rare_label:  # the rare class's share of the test rows (every side: the same)
+            rare, support = first.rare_label.replace(" ", "_"), _support(first, first.rare_label)
+            put(f"{name}_n_{rare}", support, "d")
+            put(f"{name}_never_{rare}_acc", 1 - support / n, ".2f")
         # The prompt settings chosen on validation, and the validation curves they came from.
         for target_name, choice in task.choices.items():
             put(f"{target_name}_k", choice.k, "d")
@@ -128,8 +125,8 @@ def facts() -> dict[str, str]:
             for row in curve:
                 put(f"{target_name}_val_k{row['k']}_acc", row["accuracy"], ".2f")
                 put(f"{target_name}_val_k{row['k']}_acc_cal", row["accuracy_calibrated"], ".2f")
-            put(f"{target_name}_val_n", _validation_n(run, name), "d")
-            put(f"{target_name}_val_one_row", 1 / _validation_n(run, name), ".2f")
+            put(f"{target_name}_val_n", validation_n, "d")
+            put(f"{target_name}_val_one_row", 1 / validation_n, ".2f")
         # The crossover: embeddings + a classifier against labelled examples (validation rows).
         curve = run.curve(name)
         if curve:
@@ -147,7 +144,7 @@ def facts() -> dict[str, str]:
     return out
 
 
-def _validation_n(run, name: str) -> int:
-    from .data import load
-
-    return min(int(run.settings.get("n_validation", 32)), len(load(name, "validation")))
+def _support(side, label: str) -> int:
+    """How many test rows truly have ``label`` (from the report of the target that has it)."""
+    return next(int(part.report["per_class"][label]["support"])
+                for part in side.details.values() if label in part.report["per_class"])
