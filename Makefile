@@ -20,11 +20,12 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help install book book-clean test lint format sync browser bench clean
+.PHONY: help install book book-clean test lint format sync browser bench clean lab
 
 help:
 	@echo "make book   set up (.venv) and build the site into $(BUILD_DIR)/html"
 	@echo "make test   set up and run every test (builds the site from scratch)"
+	@echo "make lab    set up and start JupyterLab to run the notebooks (no site build)"
 	@echo "make lint   ruff;  make sync   regenerate the .ipynb twins of the .md notebooks"
 	@echo "make bench  measure lesson and lab run times, k-shot results and the KV-cache speed-up"
 
@@ -45,6 +46,11 @@ book: install
 	$(BIN)/jupyter-book build . --path-output . -W -n --keep-going \
 		|| { $(BIN)/python -m tune_or_prompt.book reports $(BUILD_DIR); exit 1; }
 	@echo "Open $(BUILD_DIR)/html/index.html, or serve it: $(BIN)/python -m http.server -d $(BUILD_DIR)/html"
+
+# Run the notebooks without building the site: set up, then JupyterLab on the first lab.
+LAB_ARGS ?=
+lab: install
+	$(BIN)/jupyter lab labs/00-check-setup.ipynb $(LAB_ARGS)
 
 book-clean:
 	rm -rf $(BUILD_DIR)

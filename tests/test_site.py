@@ -71,3 +71,45 @@ def test_no_page_loads_scripts_or_styles_from_the_internet(site):
         if found:
             offenders[str(path.relative_to(site))] = found[:2]
     assert not offenders, offenders
+
+
+def test_twins_quote_the_values_the_built_pages_glued(site):
+    """The .ipynb twins show the values the pages' own cells glued: the build must have run
+    exactly the committed code, and glued what the twins quote (else `make book`, `make sync`)."""
+    from tune_or_prompt import learner_notebook as learner
+    from tune_or_prompt.numbers import quoted_names, reference
+
+    recorded = learner.Site.load(ROOT).page_values
+    build = site.parent / "jupyter_execute"
+    for path in notebooks.find_notebooks(ROOT):
+        doc = str(path.relative_to(ROOT).with_suffix(""))
+        own = [n for n in quoted_names(path.read_text()) if n not in reference()]
+        if not own:
+            continue
+        code = [c.source for c in notebooks._expected(path, ROOT).cells if c.cell_type == "code"]
+        built = learner.built_page_values(build, doc, code)
+        assert built is not None, f"{doc}: the build did not run the committed code"
+        for name in own:
+            assert recorded.get(doc, {}).get(name) == built[name], (
+                f"{doc}: the twin quotes {name} = {recorded.get(doc, {}).get(name)!r}, the "
+                f"build glued {built[name]!r}; run `make sync` after `make book`")
+
+
+def test_every_link_in_the_twins_reaches_a_page_and_anchor_of_the_site(site):
+    import json
+    import re
+
+    from tune_or_prompt.learner_notebook import site_url
+
+    base = site_url(ROOT)
+    links = set()
+    for path in notebooks.find_notebooks(ROOT):
+        for cell in json.loads(path.with_suffix(".ipynb").read_text())["cells"]:
+            links.update(re.findall(re.escape(base) + r"/([^)\s#]+)(?:#([^)\s]+))?",
+                                    "".join(cell["source"])))
+    assert len(links) > 50
+    for page, anchor in sorted(links):
+        html = site / page
+        assert html.exists(), f"twins link to {page}, which the site does not have"
+        if anchor:
+            assert f'id="{anchor}"' in html.read_text(), f"{page} has no #{anchor}"

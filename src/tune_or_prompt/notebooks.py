@@ -1,10 +1,12 @@
-"""The course's notebooks: MyST Markdown sources paired with .ipynb twins for Colab.
+"""The course's notebooks: MyST Markdown sources paired with .ipynb twins for Jupyter and Colab.
 
 Each notebook is written as ``name.md`` (MyST, jupytext) and committed with ``name.ipynb`` beside
-it, without outputs: Colab opens only .ipynb, and the site's launch buttons link it. The first code
-cell of every notebook is the Colab set-up cell generated here from the repository URL in
-``_config.yml``. ``python -m tune_or_prompt.notebooks sync`` rewrites the cells and twins;
-``check`` lists what is out of date (a test runs it).
+it, without outputs: Colab opens only .ipynb, and the site's launch buttons link it. The twin is
+the learner's copy, in plain Jupyter Markdown (`learner_notebook`). The first code cell of every
+notebook is the Colab set-up cell generated here from the repository URL in ``_config.yml``.
+``python -m tune_or_prompt.notebooks sync`` rewrites the cells and twins (after a book build it
+first records the values the pages' own cells glued); ``check`` lists what is out of date (a test
+runs it).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import sys
 from pathlib import Path
 
 import yaml
+
+from . import learner_notebook as learner
 
 NOTEBOOK_DIRS = ("book", "lessons", "labs", "quizzes")
 SETUP_MARKER = "# Colab set-up"
@@ -109,10 +113,39 @@ def _expected(path: Path, root: Path):
     return nb
 
 
-def _ipynb_text(nb) -> str:
+def _ipynb_text(nb, doc: str, site: learner.Site) -> str:
+    """The twin: the notebook in plain Jupyter Markdown (`learner_notebook.convert`)."""
     import jupytext
 
-    return jupytext.writes(nb, fmt="ipynb")
+    return jupytext.writes(learner.convert(nb, doc, site), fmt="ipynb")
+
+
+def _doc(path: Path, root: Path) -> str:
+    return path.relative_to(root).with_suffix("").as_posix()
+
+
+def record_page_values(root: Path, site: learner.Site) -> bool:
+    """Keep the values each page's own cells glued in the last build (``_build``), for the
+    twins; a page the build ran from other code keeps its recorded values. True if changed."""
+    from .numbers import quoted_names
+
+    build = root / "_build" / "jupyter_execute"
+    pages = {doc: dict(values) for doc, values in site.page_values.items()}
+    for path in find_notebooks(root):
+        doc, nb = _doc(path, root), _expected(path, root)
+        code = [c.source for c in nb.cells if c.cell_type == "code"]
+        built = learner.built_page_values(build, doc, code)
+        if built is None:
+            continue
+        quoted = [n for n in quoted_names(path.read_text(encoding="utf-8"))
+                  if n not in site.values]
+        pages[doc] = {name: built[name] for name in quoted if name in built}
+    pages = {doc: values for doc, values in pages.items() if values}
+    if pages == site.page_values:
+        return False
+    site.page_values = pages
+    learner.write_atomic(root / learner.PAGE_VALUES, learner.values_text(pages))
+    return True
 
 
 def _md_text(nb) -> str:
@@ -192,6 +225,7 @@ def check(root: Path) -> list[str]:
     """What is out of date: quiz pages and TOC entries, set-up cells and .ipynb twins that
     `sync` would rewrite."""
     problems = []
+    site = learner.Site.load(root)
     for path, text in _mechanical(root).items():
         if path.suffix == ".yml" and path.read_text(encoding="utf-8") != text:
             problems.append(f"{path.relative_to(root)}: its lessons and quizzes do not follow "
@@ -206,8 +240,14 @@ def check(root: Path) -> list[str]:
         twin = path.with_suffix(".ipynb")
         if not twin.exists():
             problems.append(f"{rel.with_suffix('.ipynb')}: missing (Colab opens only .ipynb)")
-        elif twin.read_text(encoding="utf-8") != _ipynb_text(nb):
-            problems.append(f"{rel.with_suffix('.ipynb')}: out of sync with {rel.name}")
+        else:
+            try:
+                expected = _ipynb_text(nb, _doc(path, root), site)
+            except learner.ConversionError as error:
+                problems.append(f"{rel.with_suffix('.ipynb')}: {error}")
+                continue
+            if twin.read_text(encoding="utf-8") != expected:
+                problems.append(f"{rel.with_suffix('.ipynb')}: out of sync with {rel.name}")
     return problems
 
 
@@ -222,8 +262,8 @@ def _strip_setup(path: Path) -> str:
 
 
 def sync(root: Path) -> list[Path]:
-    """Write the quiz pages and TOC entries from `course.LESSONS`, then the set-up cells and
-    .ipynb twins; returns the files changed."""
+    """Write the quiz pages and TOC entries from `course.LESSONS`, then the set-up cells, the
+    values the pages glued in the last build, and the .ipynb twins; returns the files changed."""
     changed = []
     for path, text in _mechanical(root).items():
         current = (_strip_setup(path) if path.suffix == ".md" else
@@ -232,11 +272,19 @@ def sync(root: Path) -> list[Path]:
             path.write_text(text, encoding="utf-8")
             changed.append(path)
     for path in find_notebooks(root):
-        nb = _expected(path, root)
-        for target, text in ((path, _md_text(nb)), (path.with_suffix(".ipynb"), _ipynb_text(nb))):
-            if not target.exists() or target.read_text(encoding="utf-8") != text:
-                target.write_text(text, encoding="utf-8")
-                changed.append(target)
+        text = _md_text(_expected(path, root))
+        if path.read_text(encoding="utf-8") != text:
+            learner.write_atomic(path, text)
+            changed.append(path)
+    site = learner.Site.load(root)
+    if record_page_values(root, site):
+        changed.append(root / learner.PAGE_VALUES)
+    for path in find_notebooks(root):
+        twin = path.with_suffix(".ipynb")
+        text = _ipynb_text(_expected(path, root), _doc(path, root), site)
+        if not twin.exists() or twin.read_text(encoding="utf-8") != text:
+            learner.write_atomic(twin, text)
+            changed.append(twin)
     return changed
 
 
@@ -244,7 +292,12 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     root = repo_root()
     if args[:1] == ["sync"]:
-        for path in sync(root):
+        try:
+            changed = sync(root)
+        except learner.ConversionError as error:
+            print(f"make sync: {error}", file=sys.stderr)
+            return 1
+        for path in changed:
             print(f"updated {path.relative_to(root)}")
         return 0
     if args[:1] == ["check"]:
