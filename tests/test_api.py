@@ -149,6 +149,16 @@ def test_a_server_killed_mid_run_keeps_the_answers(tmp_path: Path) -> None:
 # --- no server, or tiny real servers that misbehave on purpose --------------------------------
 
 
+def test_serve_names_the_transformers_it_needs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before 5.24, `transformers serve` does not serve a model folder (it starts, then lists no
+    model): serve says which version it needs before starting anything."""
+    from tune_or_prompt import compat
+
+    monkeypatch.setattr(compat, "transformers_version", lambda: (5, 23))
+    with pytest.raises(api.ApiError, match=r"Transformers 5\.24 or newer .*\(found 5\.23\)"):
+        api.serve()
+
+
 def test_a_server_that_is_down_fails_fast(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}/v1"
     config = api.ApiConfig(url, "m", cache_dir=tmp_path)

@@ -90,6 +90,20 @@ def test_generative_loads_offline_and_scores(monkeypatch):
 
 
 @pytest.mark.models
+def test_generative_model_is_the_real_one():
+    """The converted copy answers as SmolLM2 does: its output layer is its embeddings, as in the
+    GGUF file. (Transformers 4.46 gave it a random output layer, and everything still ran:
+    scores, KV-cache reuse, LoRA.)"""
+    from tune_or_prompt.prompting import generate
+
+    llm = models.load_generative()
+    output, embeddings = llm.model.get_output_embeddings(), llm.model.get_input_embeddings()
+    assert output.weight.data_ptr() == embeddings.weight.data_ptr()
+    answer = generate(llm, [{"role": "user", "content": "What is the capital of France?"}], 12)
+    assert "Paris" in answer
+
+
+@pytest.mark.models
 def test_encoder_loads_with_fresh_head():
     enc = models.load_encoder(labels=["a", "b", "c"])
     assert enc.model.config.num_labels == 3

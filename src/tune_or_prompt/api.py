@@ -648,8 +648,14 @@ def serve(port: int = 0, host: str = "127.0.0.1", model_dir: str | Path | None =
     """
     import importlib.util
 
+    from . import compat
     from .models import get_spec, local_generative_dir
 
+    if compat.transformers_version() < compat.SERVE_FROM:
+        found = ".".join(map(str, compat.transformers_version()))
+        raise ApiError(f"transformers serve needs Transformers {compat.SERVE_FROM[0]}."
+                       f"{compat.SERVE_FROM[1]} or newer to serve the course's model (found "
+                       f"{found}): pip install -U 'transformers[serving]'")
     script = Path(sys.executable).with_name("transformers")
     missing = [m for m in ("fastapi", "uvicorn") if importlib.util.find_spec(m) is None]
     if not script.exists() or missing:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .compat import training_arguments
 from .data import load
 from .metrics import classification_report, latency_summary
 from .models import load_encoder, quiet_transformers
@@ -109,7 +110,6 @@ def finetune(target: str = "intent", train_size: int | None = 200, epochs: int =
         DataCollatorWithPadding,
         EarlyStoppingCallback,
         Trainer,
-        TrainingArguments,
         set_seed,
     )
 
@@ -149,7 +149,7 @@ def finetune(target: str = "intent", train_size: int | None = 200, epochs: int =
                                    == prediction.label_ids).mean())}
 
     with tempfile.TemporaryDirectory() as out_dir, quiet_transformers():
-        args = TrainingArguments(
+        args = training_arguments(
             output_dir=out_dir, num_train_epochs=epochs, learning_rate=learning_rate,
             per_device_train_batch_size=batch_size, per_device_eval_batch_size=64,
             eval_strategy="epoch", logging_strategy="epoch",
@@ -157,8 +157,8 @@ def finetune(target: str = "intent", train_size: int | None = 200, epochs: int =
             load_best_model_at_end=bool(early_stopping), metric_for_best_model="eval_loss",
             greater_is_better=False, seed=seed, data_seed=seed, report_to=[],
             disable_tqdm=not progress, use_cpu=not torch.cuda.is_available(),
-            warmup_steps=0.1, weight_decay=0.01, save_only_model=True,
-            dataloader_num_workers=0, train_sampling_strategy="group_by_length")
+            warmup_ratio=0.1, weight_decay=0.01, save_only_model=True,
+            dataloader_num_workers=0, group_by_length=True)
         trainer = WeightedTrainer(
             model=model, args=args, train_dataset=_dataset(tokenizer, rows, target, labels),
             eval_dataset=_dataset(tokenizer, val, target, labels),

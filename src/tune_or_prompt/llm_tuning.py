@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .compat import training_arguments
 from .data import load
 from .finetuning import count_parameters
 from .models import LoadedModel, load_generative, quiet_transformers
@@ -74,7 +75,7 @@ def lora_llm(target: str = "intent", train_size: int = 48, epochs: int = 2, seed
     examples of ``target`` (or on ``train_pairs``, e.g. read from JSONL)."""
     import torch
     from peft import LoraConfig, TaskType, get_peft_model
-    from transformers import Trainer, TrainingArguments, set_seed
+    from transformers import Trainer, set_seed
 
     set_seed(seed)
     if train_pairs is None:
@@ -100,12 +101,12 @@ def lora_llm(target: str = "intent", train_size: int = 48, epochs: int = 2, seed
                                     for b in batch])}
 
     with tempfile.TemporaryDirectory() as out_dir, quiet_transformers():
-        args = TrainingArguments(
+        args = training_arguments(
             output_dir=out_dir, num_train_epochs=epochs, learning_rate=learning_rate,
             per_device_train_batch_size=batch_size, logging_strategy="epoch",
             save_strategy="no", report_to=[], seed=seed, data_seed=seed,
             disable_tqdm=not progress, use_cpu=not torch.cuda.is_available(),
-            remove_unused_columns=False, dataloader_num_workers=0, warmup_steps=0.1)
+            remove_unused_columns=False, dataloader_num_workers=0, warmup_ratio=0.1)
         trainer = Trainer(model=model, args=args, train_dataset=features, data_collator=collate)
         if not progress:
             from transformers.trainer_callback import PrinterCallback, ProgressCallback

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from .compat import dtype_argument
 from .files import OutputError, atomic_dir, check_writable, write_text
 from .settings import CACHE_ENV, MODELS_ENV, Source, cache_dir, model_source
 
@@ -428,7 +429,7 @@ def _convert_gguf(spec: ModelSpec, folder: Path, target: Path) -> None:
     with quiet_transformers():
         tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=gguf_file)
         model = _plain_fp32(AutoModelForCausalLM.from_pretrained(
-            folder, gguf_file=gguf_file, dtype=torch.float32))
+            folder, gguf_file=gguf_file, **dtype_argument(torch.float32)))
 
     class _KeepTheirs(Exception):
         pass
@@ -592,8 +593,8 @@ def _load_generative(name: str, source: Source) -> LoadedModel:
         location_folder = location
     with quiet_transformers():
         tokenizer = AutoTokenizer.from_pretrained(location_folder, **where)
-        model = AutoModelForCausalLM.from_pretrained(location_folder, dtype=torch.float32,
-                                                     **where)
+        model = AutoModelForCausalLM.from_pretrained(location_folder,
+                                                     **dtype_argument(torch.float32), **where)
     if where:
         _plain_fp32(model)
     model.eval()

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .compat import cache_argument, new_cache, returned_cache
 from .data import load
 from .metrics import classification_report, latency_summary
 from .models import LoadedModel
@@ -138,23 +139,6 @@ def direct_scores(loaded: LoadedModel, prompt_ids: Sequence[int],
     return np.array(out)
 
 
-def cache_argument(module: Any, cache: Any) -> dict[str, Any]:
-    """The keyword that hands a key/value cache to ``module``'s forward pass: ``cache`` in
-    Transformers 5.x, which deprecates the older ``past_key_values``, and that before."""
-    import inspect
-
-    name = ("cache" if "cache" in inspect.signature(module.forward).parameters
-            else "past_key_values")
-    return {name: cache}
-
-
-def returned_cache(output: Any) -> Any:
-    """The key/value cache a forward pass returned (``cache`` in Transformers 5.x,
-    ``past_key_values`` before)."""
-    cache = getattr(output, "cache", None)
-    return cache if cache is not None else output.past_key_values
-
-
 class CachedScorer:
     """Scores labels for many queries that share one prompt prefix, computing the prefix once."""
 
@@ -167,7 +151,8 @@ class CachedScorer:
         self.batch_size = batch_size
         self.prefix_len = len(prefix_ids)
         with torch.inference_mode():
-            out = loaded.model(torch.tensor([list(prefix_ids)]), use_cache=True)
+            out = loaded.model(torch.tensor([list(prefix_ids)]),
+                               **cache_argument(loaded.model, new_cache()), use_cache=True)
         self.cache = returned_cache(out)
         self.single_token = all(len(label) == 1 for label in self.labels)
         self._by_batch: dict[int, Any] = {}  # the prefix's cache repeated, by batch size
