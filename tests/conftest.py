@@ -27,8 +27,11 @@ BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
 def site() -> Path:
     """Build the whole site once, from a clean _build, with warnings as errors.
 
-    Set TOP_REUSE_BUILD=1 to reuse an existing _build/html while iterating on tests.
+    Set TOP_REUSE_BUILD=1 to reuse an existing _build/html while iterating on tests, or
+    TOP_SITE_DIR=/path/to/html to test a site built elsewhere.
     """
+    if os.environ.get("TOP_SITE_DIR"):  # a site built elsewhere, used as it is (nothing deleted)
+        return Path(os.environ["TOP_SITE_DIR"])
     html = BUILD / "html"
     if os.environ.get("TOP_REUSE_BUILD") == "1" and (html / "index.html").exists():
         return html
@@ -94,6 +97,7 @@ def browser_context(tmp_path_factory) -> Iterator[object]:
         context = pw.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM,
             headless=True, args=BROWSER_ARGS)
+        context.top_playwright = pw  # lets a test open a second, fresh browser profile
         yield context
         context.close()
 
@@ -104,9 +108,7 @@ def page(browser_context):
     page = browser_context.new_page()
     page.errors = []
     page.outside_requests = []
-    # Every Jupyter Book page logs this one harmless Thebe error (the theme loads it twice).
-    page.on("pageerror", lambda exc: None if "THEBE_JS_URL" in str(exc)
-            else page.errors.append(str(exc)))
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
     page.on("request", lambda req: None if req.url.startswith(("http://127.0.0.1", "data:",
                                                                "about:", "blob:"))
             else page.outside_requests.append(req.url))

@@ -157,6 +157,12 @@ def test_a_quiz_runs_and_grades_as_widgets_in_jupyterlab(jupyterlab, lab_page):
         "xpath=ancestor::div[contains(@class, 'widget-vbox')][1]")
     question.wait_for(timeout=120_000)
     radios = question.locator(".widget-radio-box input[type=radio]")
+    # Every option reads in full: long ones wrap instead of running out of the output area.
+    cut = question.locator(".widget-radio-box label").evaluate_all(
+        "labels => labels.filter(l => l.scrollWidth > l.clientWidth + 1"
+        " || l.getBoundingClientRect().right > l.closest('.jp-OutputArea').getBoundingClientRect()"
+        ".right + 1).map(l => l.textContent)")
+    assert cut == []
     radios.nth(wrong).check()
     question.locator("button", has_text="Check").first.click()
     feedback = question.locator("text=Not quite.")

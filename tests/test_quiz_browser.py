@@ -10,7 +10,7 @@ from quiz_samples import sample, write_bank
 
 from tune_or_prompt.course import BY_SLUG
 from tune_or_prompt.quiz import Quiz, load_bank, test_yourself
-from tune_or_prompt.quiz.grading import correct_response, grade, shuffled_order
+from tune_or_prompt.quiz.grading import correct_response, grade, revisit_order, shuffled_order
 from tune_or_prompt.quiz.payload import question_payload
 
 pytestmark = pytest.mark.browser
@@ -233,3 +233,35 @@ def test_browser_grades_exactly_like_python(page, tmp_path, bank):
         if not want.answered or q.type == "multiple":
             assert got["message"] == want.message, (q.id, r)
     json.dumps(js)  # plain data, nothing exotic
+
+
+def test_test_yourself_lists_lessons_to_revisit_in_course_order(page, site_url):
+    drawn = test_yourself(n=10, seed=2026).questions
+    as_missed = list(dict.fromkeys(q.lesson for q in drawn))
+    in_order = revisit_order(as_missed)
+    assert as_missed != in_order  # this draw tells the two orders apart
+    page.goto(f"{site_url}/quizzes/test-yourself.html")
+    for q in drawn:
+        question = page.locator(f'[data-qid="{q.id}"]')
+        answer(question, q, wrong_response(q))
+        check(question)
+        page.locator(".tq-next").click()
+    links = page.locator(".tq-summary .tq-revisit a").all_inner_texts()
+    assert links == [f"Lesson {BY_SLUG[s].number}: {BY_SLUG[s].title}" for s in in_order]
+    assert page.errors == []
+
+
+def test_try_again_closes_hint_and_solution(page, site_url, bank):
+    q = next(q for q in bank.by_lesson("two-ways") if q.type == "single")
+    page.goto(quiz_url(site_url, q))
+    question = page.locator(f'[data-qid="{q.id}"]')
+    question.get_by_role("button", name="Hint").click()
+    question.get_by_role("button", name="Show solution").click()
+    answer(question, q, correct_response(q))
+    check(question)
+    question.get_by_role("button", name="Try again").click()
+    assert question.locator(".tq-hint").is_hidden() and question.locator(".tq-solution").is_hidden()
+    for name in ("Hint", "Show solution"):
+        assert question.get_by_role("button", name=name, exact=True).get_attribute(
+            "aria-expanded") == "false"
+    assert question.locator(".tq-feedback").inner_text() == ""

@@ -153,3 +153,49 @@ def test_sequential_widget_counts_first_try_and_summarises(tmp_path):
     assert "Your result: 3 of 4" in seq.summary.value
     assert "<tr><th>easy</th><td>0</td><td>1</td></tr>" in seq.summary.value
     assert "Two ways to adapt a model" in seq.summary.value  # the lesson to revisit
+
+
+def test_widget_try_again_closes_hint_and_solution(quiz):
+    view = quiz.widget().views[0]
+    view.hint_button.click()
+    view.solution_button.click()
+    view.set_response(0)
+    view.check_button.click()
+    assert view.hint_box.value and view.solution_box.value
+    view.again_button.click()
+    assert view.hint_box.value == "" and view.solution_box.value == ""
+    assert (view.hint_button.description, view.solution_button.description) == (
+        "Hint", "Show solution")
+    view.hint_button.click()  # and the next click opens the hint again
+    assert "Hint:" in view.hint_box.value
+
+
+def _wrong(q):
+    """A response that grades as answered but wrong."""
+    if q.type in ("single", "multiple"):
+        index = next(i for i, o in enumerate(q.options) if not o.correct)
+        return index if q.type == "single" else [index]
+    if q.type == "numeric":
+        return str(q.answer + 10 * q.tolerance + 1)
+    return list(reversed(range(len(q.items))))
+
+
+def test_lessons_to_revisit_come_in_course_order_in_both_views():
+    from tune_or_prompt.course import BY_SLUG
+    from tune_or_prompt.quiz.grading import grade, revisit_order
+
+    assert revisit_order(["measuring", "two-ways", "measuring"]) == ["two-ways", "measuring"]
+    bank = load_bank()
+    later, earlier = bank.by_lesson("measuring")[0], bank.by_lesson("two-ways")[0]
+    quiz = Quiz([later, earlier], "test-yourself", "Test", mode="sequential")
+    seq = quiz.widget()
+    for index, q in enumerate([later, earlier]):  # missed in the order: measuring, two-ways
+        view = seq.views[index]
+        result = grade(q, _wrong(q))
+        assert result.answered and not result.correct
+        view.set_response(_wrong(q))
+        view.check_button.click()
+        seq.next_button.click()
+    summary = seq.summary.value
+    assert summary.index(BY_SLUG["two-ways"].title) < summary.index(BY_SLUG["measuring"].title)
+    assert quiz.config()["lessonOrder"] == ["two-ways", "measuring"]  # what the browser view uses

@@ -1,6 +1,7 @@
 """Screenshot built pages in headless Chromium, light and dark, to look at them as a learner would.
 
     .venv/bin/python tools/screenshots.py quizzes/01-two-ways-quiz [more pages] [--out DIR]
+    .venv/bin/python tools/screenshots.py book/decision-guide --width 390 --height 844  # a phone
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ def main() -> None:
     parser.add_argument("pages", nargs="+", help="page paths without .html, e.g. book/intro")
     parser.add_argument("--out", default="/tmp/screens")
     parser.add_argument("--height", type=int, default=1400)
+    parser.add_argument("--width", type=int, default=1280, help="viewport width (390: a phone)")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -28,12 +30,14 @@ def main() -> None:
     with serve(ROOT / "_build" / "html") as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=BROWSER_ARGS)
         for theme in ("light", "dark"):
-            page = browser.new_page(viewport={"width": 1280, "height": args.height},
-                                    color_scheme=theme)
+            phone = args.width < 600
+            page = browser.new_page(viewport={"width": args.width, "height": args.height},
+                                    color_scheme=theme, is_mobile=phone, has_touch=phone)
             for name in args.pages:
                 page.goto(f"{url}/{name}.html")
                 page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
-                target = out / f"{name.replace('/', '_')}-{theme}.png"
+                suffix = "" if args.width == 1280 else f"-{args.width}"
+                target = out / f"{name.replace('/', '_')}-{theme}{suffix}.png"
                 page.screenshot(path=str(target), full_page=True)
                 print(target)
             page.close()

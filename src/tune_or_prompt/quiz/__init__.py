@@ -11,7 +11,7 @@ from typing import Any
 
 from ..course import BY_SLUG, LESSONS
 from . import html_view
-from .grading import Result, correct_response, grade
+from .grading import Result, correct_response, grade, revisit_order
 from .payload import lesson_links, question_payload
 from .schema import Bank, BankError, Problem, Question, check_paths, find_bank_dir, load_bank
 
@@ -48,6 +48,7 @@ class Quiz:
             "storageKey": STORAGE_PREFIX + self.quiz_id,
             "questions": [question_payload(q) for q in self.questions],
             "lessons": lesson_links(self.root_prefix),
+            "lessonOrder": revisit_order(q.lesson for q in self.questions),
         }
 
     def to_html(self) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..course import LESSONS
 from .schema import Question
 
 
@@ -116,6 +117,15 @@ def grade(question: Question, response: Any) -> Result:
 def score(results: Iterable[Result | None]) -> int:
     """How many of the results are correct."""
     return sum(1 for r in results if r is not None and r.correct)
+
+
+def revisit_order(lessons: Iterable[str]) -> list[str]:
+    """Lessons to revisit, each once, in the order the course teaches them (not the order the
+    questions were missed in). Both views list "Lessons to revisit" in this order; the browser
+    view gets it in the quiz's config (``lessonOrder``)."""
+    wanted = set(lessons)
+    taught = [lesson.slug for lesson in LESSONS]
+    return [slug for slug in taught if slug in wanted] + sorted(wanted - set(taught))
 
 
 def correct_response(question: Question) -> Any:

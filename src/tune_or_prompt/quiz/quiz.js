@@ -118,7 +118,8 @@
     this.root = el("section", { class: "tq-question", "data-qid": q.id, "data-type": q.type, "aria-labelledby": base + "-title" });
 
     var head = el("div", { class: "tq-head" });
-    head.appendChild(el("h3", { class: "tq-title", id: base + "-title" }, "Question " + opts.number + " of " + opts.total));
+    /* a quiz sits right under its page title (h1): questions are h2, their parts h3 */
+    head.appendChild(el("h2", { class: "tq-title", id: base + "-title" }, "Question " + opts.number + " of " + opts.total));
     head.appendChild(el("span", { class: "tq-badge tq-" + q.difficulty }, q.difficulty));
     head.appendChild(el("span", { class: "tq-kind" }, TYPE_LABEL[q.type]));
     this.root.appendChild(head);
@@ -178,7 +179,7 @@
 
     this.solBox = el("div", { class: "tq-solution", id: base + "-sol", hidden: "" });
     this.solBtn.setAttribute("aria-controls", base + "-sol");
-    this.solBox.appendChild(el("h4", {}, "Solution"));
+    this.solBox.appendChild(el("h3", {}, "Solution"));
     var steps = el("ol", { class: "tq-steps" });
     q.solution.steps.forEach(function (s) { steps.appendChild(html("li", {}, s)); });
     this.solBox.appendChild(steps);
@@ -322,7 +323,15 @@
     if (result.answered) { this.onChange(this.q, this.state); }
   };
 
+  QuestionView.prototype.close = function (box, btn, showLabel) {
+    box.setAttribute("hidden", "");
+    btn.textContent = showLabel;
+    btn.setAttribute("aria-expanded", "false");
+  };
+
   QuestionView.prototype.reset = function () {
+    this.close(this.hintBox, this.hintBtn, "Hint");
+    this.close(this.solBox, this.solBtn, "Show solution");
     if (this.q.type === "ordering") { this.order = this.q.start.slice(); this.renderOrder(); }
     else if (this.q.type === "numeric") { this.number.value = ""; }
     else { this.inputs.forEach(function (inp) { inp.checked = false; }); }
@@ -415,7 +424,7 @@
       var s = scoreText(cfg.questions, answers);
       root.setAttribute("data-score", String(s.correct));
       var box = el("div", { class: "tq-summary", role: "status", "aria-live": "polite", tabindex: "-1" });
-      box.appendChild(el("h3", {}, "Your result: " + s.correct + " of " + cfg.questions.length));
+      box.appendChild(el("h2", { class: "tq-result" }, "Your result: " + s.correct + " of " + cfg.questions.length));
       var table = el("table", { class: "tq-table" });
       var head = el("tr", {});
       ["Difficulty", "Correct", "Questions"].forEach(function (h) { head.appendChild(el("th", { scope: "col" }, h)); });
@@ -431,10 +440,11 @@
         table.appendChild(tr);
       });
       box.appendChild(table);
-      var missed = [];
-      cfg.questions.forEach(function (q) {
-        if (!(answers[q.id] && answers[q.id].correct) && missed.indexOf(q.lesson) < 0) { missed.push(q.lesson); }
-      });
+      /* lessonOrder: this quiz's lessons in the order the course teaches them (grading.revisit_order) */
+      var wrong = cfg.questions.filter(function (q) { return !(answers[q.id] && answers[q.id].correct); })
+        .map(function (q) { return q.lesson; });
+      var missed = (cfg.lessonOrder || []).filter(function (slug) { return wrong.indexOf(slug) >= 0; });
+      wrong.forEach(function (slug) { if (missed.indexOf(slug) < 0) { missed.push(slug); } });
       if (missed.length) {
         box.appendChild(el("p", {}, "Lessons to revisit:"));
         var ul = el("ul", { class: "tq-revisit" });
@@ -516,6 +526,7 @@
     document.querySelectorAll("[data-top-quiz]").forEach(mount);
   }
 
-  window.TOPQuiz = { grade: grade, parseNumber: parseNumber, mountAll: mountAll, version: 1 };
+  /* QuestionView is shared with the study pages (tune_or_prompt.study), which ask the same questions. */
+  window.TOPQuiz = { grade: grade, parseNumber: parseNumber, mountAll: mountAll, QuestionView: QuestionView, version: 1 };
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", mountAll); } else { mountAll(); }
 })();

@@ -7,7 +7,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from .grading import Result, grade, shuffled_order
+from .grading import Result, grade, revisit_order, shuffled_order
 from .render import md_block, md_inline
 from .schema import Question
 
@@ -38,11 +38,18 @@ def _solution_html(q: Question) -> str:
     steps = "".join(f"<li>{md_inline(s)}</li>" for s in q.solution.steps)
     mistakes = "".join(f"<li>{md_inline(m)}</li>" for m in q.mistakes)
     return (
-        f"<h4>Solution</h4><ol>{steps}</ol>"
+        f"<h3>Solution</h3><ol>{steps}</ol>"
         f"<p><strong>Answer:</strong> {md_inline(q.solution.answer)}</p>"
         f"<p><strong>Quick check:</strong> {md_inline(q.solution.check)}</p>"
         f"<p>Common mistakes:</p><ul>{mistakes}</ul>"
     )
+
+
+# Long answer options wrap inside the output area (the widgets' own CSS keeps a label on one
+# line and cuts it off at the right edge, in JupyterLab and in Colab alike).
+WRAP_STYLE = ("<style>.tq-options label, .tq-options .widget-label { white-space: normal "
+              "!important; overflow: visible !important; height: auto !important; "
+              "line-height: 1.4 !important; }</style>")
 
 
 class QuestionWidget:
@@ -75,8 +82,9 @@ class QuestionWidget:
         self.again_button.on_click(lambda _: self.reset())
         buttons = w.HBox([self.check_button, self.hint_button, self.solution_button]
                          + ([] if sequential else [self.again_button]))
+        self.input.add_class("tq-options")
         self.box = w.VBox([header, prompt, self.input, buttons, self.feedback, self.hint_box,
-                           self.solution_box],
+                           self.solution_box, w.HTML(WRAP_STYLE)],
                           layout=w.Layout(border="1px solid #c9ced6", padding="8px",
                                           margin="8px 0"))
 
@@ -87,7 +95,7 @@ class QuestionWidget:
         q = self.question
         if q.type == "single":
             self._radio = w.RadioButtons(options=[(o.text, i) for i, o in enumerate(q.options)],
-                                         value=None, layout=w.Layout(width="max-content"))
+                                         value=None, layout=w.Layout(width="auto"))
             return self._radio
         if q.type == "multiple":
             self._checks = [w.Checkbox(description=o.text, value=False, indent=False)
@@ -179,6 +187,10 @@ class QuestionWidget:
             self._refresh_order()
         self.result = None
         self.feedback.value = ""
+        # A fresh start: close the hint and the solution as well.
+        self.hint_box.value = self.solution_box.value = ""
+        self.hint_button.description = "Hint"
+        self.solution_button.description = "Show solution"
         self._on_change()
 
     @staticmethod
@@ -277,14 +289,12 @@ class SequentialQuizWidget:
             if views:
                 right = sum(1 for v in views if v.result and v.result.correct)
                 rows.append(f"<tr><th>{difficulty}</th><td>{right}</td><td>{len(views)}</td></tr>")
-        missed = []
-        for v in self.views:
-            if not (v.result and v.result.correct) and v.question.lesson not in missed:
-                missed.append(v.question.lesson)
+        missed = revisit_order(v.question.lesson for v in self.views
+                               if not (v.result and v.result.correct))
         revisit = "".join(f"<li>{md_inline(self.lessons[slug]['title'])}</li>" for slug in missed
                           if slug in self.lessons)
         advice = (f"<p>Lessons to revisit:</p><ul>{revisit}</ul>" if missed
                   else "<p>Every answer right: well done.</p>")
-        return (f"<h3>Your result: {self.score} of {len(self.questions)}</h3>"
+        return (f"<h2>Your result: {self.score} of {len(self.questions)}</h2>"
                 "<table><tr><th>Difficulty</th><th>Correct</th><th>Questions</th></tr>"
                 f"{''.join(rows)}</table>{advice}")

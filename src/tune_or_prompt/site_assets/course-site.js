@@ -1,0 +1,80 @@
+/* Tune or Prompt site: a table wider than the page scrolls sideways inside its own box, never the
+ * page. The box shows a cue while there is more to see: a written hint above the table and a fade
+ * on the side that scrolls (course-site.css). Tables added later (the quizzes build theirs in the
+ * browser) get the same treatment. No network, no dependencies. */
+(function () {
+  "use strict";
+  var HINT = "Scroll sideways to see the whole table \u2192";
+
+  function update(box) {
+    var extra = box.scrollWidth - box.clientWidth;
+    var wide = extra > 1;
+    box.classList.toggle("top-table-wide", wide);
+    box.classList.toggle("top-more-left", wide && box.scrollLeft > 1);
+    box.classList.toggle("top-more-right", wide && box.scrollLeft < extra - 1);
+    if (wide) {  /* keyboard users can focus the box and scroll it with the arrow keys */
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", box.getAttribute("data-top-label") + ", scrolls sideways");
+    } else {
+      ["tabindex", "role", "aria-label"].forEach(function (name) { box.removeAttribute(name); });
+    }
+    var hint = box.previousElementSibling;
+    if (hint && hint.classList.contains("top-scroll-hint")) { hint.hidden = !wide; }
+  }
+
+  var resized = typeof ResizeObserver === "function" ? new ResizeObserver(function (entries) {
+    entries.forEach(function (entry) {
+      var box = entry.target.closest(".top-table-scroll");
+      if (box) { update(box); }
+    });
+  }) : null;
+
+  var count = 0;
+
+  function wrap(table) {
+    var box = table.parentElement;
+    if (box.classList.contains("top-table-scroll")) { return; }
+    box = document.createElement("div");
+    box.className = "top-table-scroll";
+    count += 1;  /* each region needs its own name */
+    var caption = table.caption && table.caption.textContent.trim();
+    box.setAttribute("data-top-label", caption || "Table " + count);
+    var hint = document.createElement("p");
+    hint.className = "top-scroll-hint";
+    hint.setAttribute("aria-hidden", "true");
+    hint.hidden = true;
+    hint.textContent = HINT;
+    table.parentNode.insertBefore(hint, table);
+    table.parentNode.insertBefore(box, table);
+    box.appendChild(table);
+    box.addEventListener("scroll", function () { update(box); }, { passive: true });
+    if (resized) { resized.observe(box); resized.observe(table); }
+    update(box);
+  }
+
+  function scan() {
+    document.querySelectorAll(".bd-article table").forEach(function (table) {
+      if (!table.parentElement.closest("table")) { wrap(table); }
+    });
+  }
+
+  var pending = false;
+  function soon() {
+    if (pending) { return; }
+    pending = true;
+    requestAnimationFrame(function () { pending = false; scan(); });
+  }
+
+  function init() {
+    scan();
+    var article = document.querySelector(".bd-article");
+    if (article) { new MutationObserver(soon).observe(article, { childList: true, subtree: true }); }
+    window.addEventListener("load", function () {
+      document.querySelectorAll(".top-table-scroll").forEach(update);
+    });
+  }
+
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); }
+  else { init(); }
+})();
