@@ -34,6 +34,11 @@ CHANGES = ("rarely", "monthly", "weekly")
 SMALL_LOCAL = "small local"  # the embedded SmolLM2-135M, run on your own server: measured here
 PROMPT_MODELS = (SMALL_LOCAL, costs.OPEN_MODEL, costs.FRONTIER_API)
 SERVING = (costs.ALWAYS_ON, costs.SERVERLESS)
+# The rules' thresholds (the cheat sheet quotes them from here):
+CLEAR_GAIN = 0.05  # fine-tuning's measured accuracy gain that decides for it
+CLEAR_LOSS = 0.02  # fine-tuning's accuracy shortfall that decides for the prompt
+PAYS_BACK_DAYS = 90  # fine-tuning that pays for itself within this many days wins on cost
+NEVER_PAYS_DAYS = 365  # ... and beyond this many days the prompt wins on cost
 
 
 @dataclass(frozen=True)
@@ -297,10 +302,10 @@ def recommend(situation: Situation, evidence: Evidence | None = None) -> Recomme
                     f"with examples scored {_pct(task.prompt_accuracy)} accuracy; a small "
                     f"fine-tuned encoder with {n:,} labelled examples is expected to reach about "
                     f"{_pct(tuned_acc)}")
-        if gap >= 0.05:
+        if gap >= CLEAR_GAIN:
             reasons.append(f"{measured}: fine-tuning is clearly more accurate.")
             quality = "fine-tune"
-        elif gap <= -0.02:
+        elif gap <= -CLEAR_LOSS:
             reasons.append(f"{measured}: the prompt is already better.")
             quality = "prompt"
         else:
@@ -370,9 +375,9 @@ def recommend(situation: Situation, evidence: Evidence | None = None) -> Recomme
             text += (f" (the prompt's {task.prompt_tokens:,.0f} tokens are below the "
                      f"{prices.cache_min_tokens:,}-token minimum for cached-input prices)")
         reasons.append(text + ".")
-        if days <= 90:
+        if days <= PAYS_BACK_DAYS:
             cost = "fine-tune"
-        elif days > 365:
+        elif days > NEVER_PAYS_DAYS:
             cost = "prompt"
 
     # Decide: measured quality first, then measured latency, then cost.

@@ -19,7 +19,7 @@ import yaml
 
 from . import learner_notebook as learner
 
-NOTEBOOK_DIRS = ("book", "lessons", "labs", "quizzes")
+NOTEBOOK_DIRS = ("book", "lessons", "labs", "quizzes", "study")
 SETUP_MARKER = "# Colab set-up"
 SETUP_TAGS = ["remove-cell"]
 # The second generated cell, on pages that quote glued numbers or read the reference run: it

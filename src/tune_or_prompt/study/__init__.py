@@ -1,0 +1,399 @@
+"""Ways to study: spaced review, the decision drill, mistakes to retry, and study progress.
+
+Like the quizzes, each mode is one object shown two ways: ipywidgets in a live kernel, and a
+self-contained HTML/JS fragment on the static site that works with no kernel and no network.
+Questions are graded by `quiz.grading` (the browser by quiz.js, from the same answer data);
+reviews are scheduled by `study.scheduler` (the browser from the same rules, sent as data);
+the drill is graded against `decide.recommend` (the browser from its precomputed answers).
+
+>>> from tune_or_prompt.study import review, drill
+>>> review()          # in a notebook: the questions due today
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import html
+import random
+from importlib import resources
+from typing import Any
+
+from .. import decide
+from ..course import LESSONS
+from ..quiz import STORAGE_PREFIX, load_bank
+from ..quiz.html_view import json_for_script
+from ..quiz.payload import lesson_links, question_payload
+from ..quiz.schema import Bank
+from . import scheduler
+
+__all__ = ["Drill", "Flashcards", "Mistakes", "Mixed", "Review", "StudyProgress", "drill",
+           "flashcards", "interleave", "mistakes", "mixed", "print_style", "review", "study_progress"]
+
+STUDY_PREFIX = "top-study:v1:"
+REVIEW_KEY = STUDY_PREFIX + "review"
+DRILL_KEY = STUDY_PREFIX + "drill"
+MIXED_KEY = STUDY_PREFIX + "mixed"
+FLASHCARDS_KEY = STUDY_PREFIX + "flashcards"
+EXPORT_FORMAT = "tune-or-prompt-progress"
+EXPORT_VERSION = 1
+
+
+@functools.cache
+def _asset(package: str, name: str) -> str:
+    return resources.files(package).joinpath(name).read_text(encoding="utf-8")
+
+
+def render(config: dict[str, Any], label: str) -> str:
+    """A study fragment: its JSON, the quiz view (for its questions and grader), the study view."""
+    return (
+        f'<div class="top-quiz top-study" data-top-study role="region" aria-label="{html.escape(label)}">'
+        f'<script type="application/json">{json_for_script(config)}</script>'
+        '<p class="ts-noscript">This page needs JavaScript in your browser. You can also run it '
+        "as a notebook (Jupyter or Colab) to use it there.</p></div>"
+        f"<style>{_asset('tune_or_prompt.quiz', 'quiz.css')}</style>"
+        f"<style>{_asset(__package__, 'study.css')}</style>"
+        f"<script>{_asset('tune_or_prompt.quiz', 'quiz.js')}</script>"
+        f"<script>{_asset(__package__, 'study.js')}</script>"
+    )
+
+
+def _quiz_keys() -> dict[str, str]:
+    """Each lesson quiz's storage key (where quiz.js keeps its answers), by lesson slug."""
+    return {lesson.slug: STORAGE_PREFIX + lesson.slug for lesson in LESSONS}
+
+
+def _common(bank: Bank) -> dict[str, Any]:
+    return {"rules": scheduler.rules(), "quizKeys": _quiz_keys(),
+            "questions": [question_payload(q) for q in bank.questions],
+            "lessons": lesson_links("../"), "reviewKey": REVIEW_KEY,
+            "quizLinks": {lesson.slug: {"title": f"Quiz {lesson.number}: {lesson.title}",
+                                        "href": f"../{lesson.quiz_page}.html"}
+                          for lesson in LESSONS if bank.by_lesson(lesson.slug)}}
+
+
+class _Mode:
+    """Shared display plumbing: the widget in a kernel, the HTML fragment on the site."""
+
+    label = ""
+    _widget: Any = None
+
+    def config(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def to_html(self) -> str:
+        return render(self.config(), self.label)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        bundle = {"text/html": self.to_html(), "text/plain": repr(self)}
+        box = self.widget_box()
+        if box is not None:
+            bundle["application/vnd.jupyter.widget-view+json"] = {
+                "version_major": 2, "version_minor": 0, "model_id": box.model_id}
+        return bundle
+
+    def widget_box(self) -> Any:
+        return None
+
+
+class Review(_Mode):
+    """Spaced review of the bank's questions (Leitner boxes, `scheduler`).
+
+    On the site it reads the answers the lesson quizzes keep in the browser: a question missed
+    there is due now; one answered right is first due a day later. In a kernel, where no quiz
+    answers are stored, every question starts due and the deck lives in this object.
+    """
+
+    label = "Review"
+
+    def __init__(self, bank: Bank | None = None, today: dt.date | str | None = None):
+        self.bank = bank or load_bank()
+        self.by_id = {q.id: q for q in self.bank.questions}
+        self.deck = scheduler.Deck([q.id for q in self.bank.questions])
+        self.today = dt.date.fromisoformat(today) if isinstance(today, str) else today
+
+    def config(self) -> dict[str, Any]:
+        return {"mode": "review", **_common(self.bank)}
+
+    def current_day(self) -> dt.date:
+        return self.today or dt.date.today()
+
+    def due(self) -> list[str]:
+        return self.deck.due(self.current_day())
+
+    def widget(self) -> Any:
+        if self._widget is None:
+            from .widget import ReviewWidget
+
+            self._widget = ReviewWidget(self)
+        return self._widget
+
+    def widget_box(self) -> Any:
+        return self.widget().box
+
+    def __repr__(self) -> str:
+        return f"<Review: {len(self.due())} of {len(self.by_id)} questions due>"
+
+
+class Mistakes(_Mode):
+    """Every question answered wrong in the lesson quizzes, with its feedback, to retry.
+    It reads the browser's quiz answers, so it shows on the course site only."""
+
+    label = "Mistakes"
+
+    def __init__(self, bank: Bank | None = None):
+        self.bank = bank or load_bank()
+
+    def config(self) -> dict[str, Any]:
+        return {"mode": "mistakes", **_common(self.bank)}
+
+    def __repr__(self) -> str:
+        return "<Mistakes: shown on the course site, where quiz answers are kept>"
+
+
+class Flashcards(_Mode):
+    """Every glossary term, both directions, self-rated and scheduled like Review (the same
+    `scheduler`). On the site the schedule is kept in the browser; in a kernel, in this object."""
+
+    label = "Flashcards"
+
+    def __init__(self, today: dt.date | str | None = None, entries: list[Any] | None = None):
+        from .flashcards import cards
+
+        self.cards = cards(entries)
+        self.by_id = {c["id"]: c for c in self.cards}
+        self.deck = scheduler.Deck([c["id"] for c in self.cards])
+        self.today = dt.date.fromisoformat(today) if isinstance(today, str) else today
+
+    def current_day(self) -> dt.date:
+        return self.today or dt.date.today()
+
+    def due(self) -> list[str]:
+        return self.deck.due(self.current_day())
+
+    def rate(self, card_id: str, knew_it: bool) -> scheduler.Card:
+        """The learner's own rating: knew it (a hit) or not yet (a miss)."""
+        return self.deck.record(card_id, knew_it, self.current_day())
+
+    def config(self) -> dict[str, Any]:
+        return {"mode": "flashcards", "rules": scheduler.rules(), "cards": self.cards,
+                "storageKey": FLASHCARDS_KEY, "glossary": "../book/glossary.html"}
+
+    def widget(self) -> Any:
+        if self._widget is None:
+            from .widget import FlashcardsWidget
+
+            self._widget = FlashcardsWidget(self)
+        return self._widget
+
+    def widget_box(self) -> Any:
+        return self.widget().box
+
+    def __repr__(self) -> str:
+        return f"<Flashcards: {len(self.due())} of {len(self.cards)} cards due>"
+
+
+# --- Mixed practice ------------------------------------------------------------------------
+
+def interleave(bank: Bank, seed: int = 0, rounds: int = 10) -> list[str]:
+    """Question ids for mixed practice: every question once per round, each round shuffled by
+    ``seed``, and never two questions from the same lesson in a row (when another is left), so
+    each question makes you work out which lesson's idea it needs. Easy, medium and hard come
+    mixed because the draw ignores difficulty."""
+    rng = random.Random(seed)
+    out: list[str] = []
+    last = None
+    for _ in range(rounds):
+        pools = {}
+        for q in bank.questions:
+            pools.setdefault(q.lesson, []).append(q)
+        for pool in pools.values():
+            rng.shuffle(pool)
+        while any(pools.values()):
+            # the lesson with most questions left goes next (ties broken at random), but never
+            # the lesson just asked
+            lessons = sorted((s for s in pools if pools[s]), key=lambda s: (-len(pools[s]), rng.random()))
+            pick = next((s for s in lessons if s != last), lessons[0])
+            q = pools[pick].pop()
+            out.append(q.id)
+            last = q.lesson
+    return out
+
+
+class Mixed(_Mode):
+    """Mixed practice: unlimited questions from every lesson and difficulty, interleaved.
+    (Test yourself stays the fixed ten-question check.)"""
+
+    label = "Mixed practice"
+
+    def __init__(self, seed: int = 0, bank: Bank | None = None):
+        self.seed = seed
+        self.bank = bank or load_bank()
+        self.by_id = {q.id: q for q in self.bank.questions}
+        self.order = interleave(self.bank, seed)
+        self.position = 0
+
+    def question(self, position: int | None = None) -> Any:
+        p = self.position if position is None else position
+        return self.by_id[self.order[p % len(self.order)]]
+
+    def config(self) -> dict[str, Any]:
+        return {"mode": "mixed", **_common(self.bank), "seed": self.seed, "order": self.order,
+                "storageKey": MIXED_KEY}
+
+    def widget(self) -> Any:
+        if self._widget is None:
+            from .widget import MixedWidget
+
+            self._widget = MixedWidget(self)
+        return self._widget
+
+    def widget_box(self) -> Any:
+        return self.widget().box
+
+    def __repr__(self) -> str:
+        return f"<Mixed practice, seed {self.seed}: {len(self.by_id)} questions, interleaved>"
+
+
+# --- The decision drill -------------------------------------------------------------------
+
+def situations() -> list[tuple[int, ...]]:
+    """Every situation the drill can set: one option from each of `decide.MENUS`."""
+    import itertools
+
+    return list(itertools.product(*(range(len(m[2])) for m in decide.MENUS)))
+
+
+def drill_order(seed: int) -> list[int]:
+    """The order the drill visits the situations in: a permutation of `situations()`, the same
+    for the same seed (so a drill can be replayed), cycling when it runs out."""
+    order = list(range(len(situations())))
+    random.Random(seed).shuffle(order)
+    return order
+
+
+def describe(selection: tuple[int, ...]) -> list[tuple[str, str]]:
+    """The situation in words: (menu label, option label) for each menu."""
+    return [(label, options[i][0])
+            for (_, label, options), i in zip(decide.MENUS, selection, strict=True)]
+
+
+class DrillResult:
+    """The verdict on one drill answer: right when it is `decide.recommend`'s choice."""
+
+    def __init__(self, chosen: str, rec: decide.Recommendation):
+        self.chosen, self.recommendation = chosen, rec
+        self.correct = chosen == rec.choice
+
+    def __repr__(self) -> str:
+        return f"<DrillResult {'right' if self.correct else 'wrong'}: {self.recommendation.choice}>"
+
+
+def grade_drill(selection: tuple[int, ...], chosen: str,
+                evidence: decide.Evidence | None = None) -> DrillResult:
+    """Grade a drill answer against the course's decision function."""
+    if chosen not in decide.CHOICES:
+        raise ValueError(f"choose one of {decide.CHOICES}, not {chosen!r}")
+    return DrillResult(chosen, decide.recommend(decide.situation_for(selection), evidence))
+
+
+class Drill(_Mode):
+    """Decision drill: a situation, your choice, graded against `decide.recommend` with its
+    reasons. Unlimited (it cycles through every situation) and reproducible by ``seed``."""
+
+    label = "Decision drill"
+
+    def __init__(self, seed: int = 0, evidence: decide.Evidence | None = None):
+        self.seed = seed
+        self.evidence = evidence or decide.reference_evidence()
+        self.order = drill_order(seed)
+        self.all = situations()
+        self.position = 0
+
+    def situation(self, position: int | None = None) -> tuple[int, ...]:
+        p = self.position if position is None else position
+        return self.all[self.order[p % len(self.order)]]
+
+    def grade(self, chosen: str, position: int | None = None) -> DrillResult:
+        return grade_drill(self.situation(position), chosen, self.evidence)
+
+    def config(self) -> dict[str, Any]:
+        helper = decide.DecisionHelper(self.evidence).payload()
+        return {"mode": "drill", "seed": self.seed, "storageKey": DRILL_KEY,
+                "menus": helper["menus"], "choices": helper["choices"], "texts": helper["texts"],
+                "results": helper["results"], "source": helper["source"],
+                "situations": ["-".join(map(str, s)) for s in self.all], "order": self.order}
+
+    def widget(self) -> Any:
+        if self._widget is None:
+            from .widget import DrillWidget
+
+            self._widget = DrillWidget(self)
+        return self._widget
+
+    def widget_box(self) -> Any:
+        return self.widget().box
+
+    def __repr__(self) -> str:
+        return f"<Decision drill, seed {self.seed}: {len(self.order)} situations>"
+
+
+class StudyProgress(_Mode):
+    """Study modes on My progress, with export and import of all progress (site only)."""
+
+    label = "Study progress and backup"
+
+    def __init__(self, bank: Bank | None = None):
+        self.bank = bank or load_bank()
+
+    def config(self) -> dict[str, Any]:
+        return {"mode": "progress", **_common(self.bank), "drillKey": DRILL_KEY,
+                "mixedKey": MIXED_KEY, "flashKey": FLASHCARDS_KEY,
+                "flashTotal": len(Flashcards().cards),
+                "prefixes": [STORAGE_PREFIX, STUDY_PREFIX],
+                "format": EXPORT_FORMAT, "version": EXPORT_VERSION,
+                "pages": {"review": "../study/review.html", "mistakes": "../study/mistakes.html",
+                          "drill": "../study/decision-drill.html",
+                          "mixed": "../study/mixed-practice.html",
+                          "flashcards": "../study/flashcards.html"}}
+
+    def __repr__(self) -> str:
+        return "<Study progress: shown on the course site, where answers are kept>"
+
+
+class PrintStyle:
+    """The cheat sheet's print stylesheet, as a page output (site only: a notebook prints as is)."""
+
+    def _repr_html_(self) -> str:
+        return f"<style>{_asset(__package__, 'print.css')}</style>"
+
+    def __repr__(self) -> str:
+        return "<print stylesheet for the cheat sheet>"
+
+
+def print_style() -> PrintStyle:
+    return PrintStyle()
+
+
+def review(today: dt.date | str | None = None, bank: Bank | None = None) -> Review:
+    return Review(bank, today)
+
+
+def mistakes(bank: Bank | None = None) -> Mistakes:
+    return Mistakes(bank)
+
+
+def flashcards(today: dt.date | str | None = None) -> Flashcards:
+    return Flashcards(today)
+
+
+def mixed(seed: int = 0, bank: Bank | None = None) -> Mixed:
+    return Mixed(seed, bank)
+
+
+def drill(seed: int = 0) -> Drill:
+    return Drill(seed)
+
+
+def study_progress(bank: Bank | None = None) -> StudyProgress:
+    return StudyProgress(bank)

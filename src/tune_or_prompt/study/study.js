@@ -1,0 +1,598 @@
+/* Tune or Prompt: the static (kernel-free) study pages: Review, Mistakes, Decision drill and
+ * the study part of My progress (with export and import).
+ * Questions are shown and graded by quiz.js (window.TOPQuiz, loaded first), from the bank's data.
+ * Reviews follow the Leitner rules sent by tune_or_prompt.study.scheduler (cfg.rules); the drill
+ * shows decide.recommend()'s precomputed answers. Bank strings arrive as HTML rendered by
+ * markdown-it with raw HTML disabled; everything else is set with textContent. No network. */
+(function () {
+  "use strict";
+  if (window.TOPStudy) { window.TOPStudy.mountAll(); return; }
+  var Q = window.TOPQuiz;
+  var DAY_MS = 86400000;
+  var ISO = /^\d{4}-\d{2}-\d{2}$/;
+
+  /* ---- dates: ISO strings (YYYY-MM-DD), compared as text ---- */
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function today() {
+    var hook = null;
+    try { hook = new URLSearchParams(window.location.search).get("today"); } catch (e) { hook = null; }
+    if (hook && ISO.test(hook)) { return hook; }
+    var d = new Date(Date.now());
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate());
+  }
+  function addDays(day, n) {
+    var p = day.split("-").map(Number);
+    return new Date(Date.UTC(p[0], p[1] - 1, p[2]) + n * DAY_MS).toISOString().slice(0, 10);
+  }
+
+  /* ---- the scheduler: scheduler.answer() / is_due(), applied from the rules as data ---- */
+  function answer(rules, card, correct, day) {
+    var last = rules.intervals.length;
+    var box = correct ? Math.min((card ? card.box : 0) + 1, last) : rules.missBox;
+    return { box: box, due: addDays(day, rules.intervals[box - 1]) };
+  }
+  function isDue(card, day) { return !card || card.due <= day; }
+  function validCard(rules, card) {
+    return !!card && typeof card === "object" && typeof card.box === "number" && card.box % 1 === 0 &&
+      card.box >= 1 && card.box <= rules.intervals.length && typeof card.due === "string" && ISO.test(card.due) &&
+      !isNaN(Date.parse(card.due + "T00:00:00Z"));
+  }
+
+  /* scheduler.Deck.due's order: scheduled cards first (box, then date), then new ones in deck order */
+  function dueOrder(due, cards, deckOrder) {
+    function key(id) { return cards[id] ? [0, cards[id].box, cards[id].due] : [1, 0, ""]; }
+    return due.slice().sort(function (a, b) {
+      var ka = key(a), kb = key(b);
+      return ka[0] - kb[0] || ka[1] - kb[1] || (ka[2] < kb[2] ? -1 : ka[2] > kb[2] ? 1 : 0) ||
+        deckOrder.indexOf(a) - deckOrder.indexOf(b);
+    });
+  }
+
+  /* ---- storage ---- */
+  function storage() {
+    try { var s = window.localStorage; s.setItem("top-study:probe", "1"); s.removeItem("top-study:probe"); return s; }
+    catch (e) { return null; }
+  }
+  function load(key) {
+    var s = storage();
+    if (!s) { return {}; }
+    try { var v = JSON.parse(s.getItem(key) || "{}"); return (v && typeof v === "object") ? v : {}; } catch (e) { return {}; }
+  }
+  function save(key, value) {
+    var s = storage();
+    if (s) { try { s.setItem(key, JSON.stringify(value)); } catch (e) { /* full or blocked */ } }
+  }
+
+  /* ---- DOM helpers ---- */
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      if (name === "class") { node.className = attrs[name]; } else { node.setAttribute(name, attrs[name]); }
+    });
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+  function button(label, cls, onClick) {
+    var b = el("button", { type: "button", class: "tq-btn " + (cls || "") }, label);
+    b.addEventListener("click", onClick);
+    return b;
+  }
+  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
+
+  /* ---- what the lesson quizzes stored ---- */
+  function quizAnswers(cfg) {
+    var out = [];  /* [{lesson, id, state}] in lesson order, bank order within a lesson */
+    var byId = {};
+    cfg.questions.forEach(function (q) { byId[q.id] = q; });
+    Object.keys(cfg.quizKeys).forEach(function (slug) {
+      var answers = load(cfg.quizKeys[slug]).answers || {};
+      cfg.questions.forEach(function (q) {
+        var s = answers[q.id];
+        if (q.lesson === slug && s && s.response !== undefined && s.response !== null) {
+          out.push({ lesson: slug, id: q.id, state: s });
+        }
+      });
+    });
+    return out;
+  }
+
+  /* The review deck: stored cards, plus every question the lesson quizzes hold. A question missed
+   * there and never reviewed is due now; one answered right enters box 1, first due tomorrow. */
+  function reviewDeck(cfg, day) {
+    var stored = load(cfg.reviewKey);
+    var cards = (stored.cards && typeof stored.cards === "object") ? stored.cards : {};
+    var missed = {};
+    var changed = false;
+    quizAnswers(cfg).forEach(function (a) {
+      if (cards[a.id]) { return; }
+      if (a.state.correct) { cards[a.id] = answer(cfg.rules, null, true, day); changed = true; }
+      else { missed[a.id] = true; }
+    });
+    if (changed) { save(cfg.reviewKey, { cards: cards }); }
+    var ids = cfg.questions.map(function (q) { return q.id; })
+      .filter(function (id) { return cards[id] || missed[id]; });
+    var due = ids.filter(function (id) { return isDue(cards[id], day); });
+    due = dueOrder(due, cards, ids);
+    return { cards: cards, ids: ids, due: due };
+  }
+
+  function boxList(cfg, cards) {
+    var counts = cfg.rules.intervals.map(function () { return 0; });
+    Object.keys(cards).forEach(function (id) { if (validCard(cfg.rules, cards[id])) { counts[cards[id].box - 1] += 1; } });
+    var ul = el("ul", { class: "ts-boxes", "aria-label": "Cards in each box" });
+    counts.forEach(function (n, i) {
+      var li = el("li", { "data-box": String(i + 1) });
+      li.appendChild(el("strong", {}, "Box " + (i + 1)));
+      li.appendChild(el("span", {}, plural(n, "card")));
+      li.appendChild(el("span", { class: "ts-muted" }, "every " + plural(cfg.rules.intervals[i], "day")));
+      ul.appendChild(li);
+    });
+    return ul;
+  }
+
+  /* ---- Review ---- */
+  function mountReview(root, cfg) {
+    var day = today();
+    var byId = {};
+    cfg.questions.forEach(function (q) { byId[q.id] = q; });
+    var body = el("div", { class: "tq-body ts-body" });
+    root.appendChild(body);
+    var status = el("p", { class: "ts-status", role: "status", "aria-live": "polite" });
+    var area = el("div", { class: "ts-area" });
+    var boxes = el("div", {});
+    body.appendChild(status); body.appendChild(area); body.appendChild(boxes);
+    var done = 0, total = 0;
+
+    function next() {
+      var deck = reviewDeck(cfg, day);
+      area.textContent = "";
+      boxes.textContent = "";
+      boxes.appendChild(boxList(cfg, deck.cards));
+      root.setAttribute("data-due", String(deck.due.length));
+      if (!total) { total = deck.due.length; }
+      if (!deck.due.length) {
+        var dates = Object.keys(deck.cards).map(function (id) { return deck.cards[id].due; }).sort();
+        if (!deck.ids.length) {
+          status.textContent = "Nothing to review yet. Answer a lesson quiz first: what you miss there comes back here.";
+          var ul = el("ul", { class: "ts-links" });
+          Object.keys(cfg.quizLinks).forEach(function (slug) {
+            var li = el("li", {});
+            li.appendChild(el("a", { href: cfg.quizLinks[slug].href }, cfg.quizLinks[slug].title));
+            ul.appendChild(li);
+          });
+          area.appendChild(ul);
+        } else {
+          status.textContent = "Nothing due today (" + day + ")." + (dates.length ? " Next review: " + dates[0] + "." : "");
+        }
+        return;
+      }
+      status.textContent = plural(deck.due.length, "question") + " due today (" + day + ").";
+      var q = byId[deck.due[0]];
+      var from = el("p", { class: "ts-from" });
+      from.appendChild(document.createTextNode("From "));
+      from.appendChild(el("a", { href: cfg.lessons[q.lesson] ? cfg.lessons[q.lesson].href : "#" }, cfg.lessons[q.lesson] ? cfg.lessons[q.lesson].title : q.lesson));
+      var wasCard = deck.cards[q.id];
+      from.appendChild(document.createTextNode(wasCard ? " \u00b7 box " + wasCard.box : " \u00b7 missed in its quiz"));
+      area.appendChild(from);
+      var nextBtn = button("Next question", "tq-primary ts-next", function () { next(); });
+      nextBtn.hidden = true;
+      var view = new Q.QuestionView(q, {
+        number: done + 1, total: Math.max(total, done + deck.due.length), sequential: true, state: {},
+        onChange: function (question, state) {
+          var current = reviewDeck(cfg, day).cards;
+          var card = answer(cfg.rules, current[question.id] || null, !!state.correct, day);
+          current[question.id] = card;
+          save(cfg.reviewKey, { cards: current });
+          done += 1;
+          var left = reviewDeck(cfg, day).due.length;
+          status.textContent = left ? plural(left, "question") + " still due today (" + day + ")." : "That was the last question due today (" + day + ").";
+          var note = el("p", { class: "ts-scheduled", "data-box": String(card.box), "data-due": card.due },
+            (state.correct ? "Moved up to box " : "Back to box ") + card.box + ": this question comes back on " + card.due + ".");
+          view.feedback.appendChild(note);
+          boxes.textContent = "";
+          boxes.appendChild(boxList(cfg, current));
+          nextBtn.hidden = false;
+          nextBtn.focus();
+        }
+      });
+      view.root.querySelector(".tq-actions").appendChild(nextBtn);
+      area.appendChild(view.root);
+      var heading = view.root.querySelector(".tq-title");
+      heading.setAttribute("tabindex", "-1");
+      if (done > 0) { heading.focus(); }
+    }
+    next();
+  }
+
+  /* ---- Mistakes ---- */
+  function mountMistakes(root, cfg) {
+    var byId = {};
+    cfg.questions.forEach(function (q) { byId[q.id] = q; });
+    var wrong = quizAnswers(cfg).filter(function (a) { return !a.state.correct; });
+    var body = el("div", { class: "tq-body ts-body" });
+    root.appendChild(body);
+    root.setAttribute("data-mistakes", String(wrong.length));
+    var status = el("p", { class: "ts-status", role: "status", "aria-live": "polite" });
+    body.appendChild(status);
+    if (!wrong.length) {
+      status.textContent = "No wrong answers stored in this browser. Questions you miss in the lesson quizzes appear here.";
+      return;
+    }
+    status.textContent = plural(wrong.length, "wrong answer") + " to reread and retry. Each shows your answer and its feedback; press Try again to answer afresh.";
+    wrong.forEach(function (a, i) {
+      var q = byId[a.id];
+      var state = { response: a.state.response, correct: false, attempts: a.state.attempts || 1 };
+      var from = el("p", { class: "ts-from" });
+      from.appendChild(document.createTextNode("From "));
+      from.appendChild(el("a", { href: cfg.lessons[q.lesson] ? cfg.lessons[q.lesson].href : "#" }, cfg.lessons[q.lesson] ? cfg.lessons[q.lesson].title : q.lesson));
+      var view = new Q.QuestionView(q, {
+        number: i + 1, total: wrong.length, state: state,
+        onChange: function (question, st) {
+          /* a retry is an answer to the lesson quiz: it updates that quiz's stored answer */
+          var key = cfg.quizKeys[question.lesson];
+          var saved = load(key);
+          saved.answers = saved.answers || {};
+          saved.answers[question.id] = { response: st.response, correct: !!st.correct, attempts: st.attempts || 0 };
+          if (st.response === undefined) { delete saved.answers[question.id].response; }
+          save(key, saved);
+        }
+      });
+      view.root.insertBefore(from, view.root.querySelector(".tq-prompt"));
+      body.appendChild(view.root);
+    });
+  }
+
+  /* ---- Flashcards: glossary cards, self-rated, filed by the same scheduler as Review ---- */
+  function mountFlashcards(root, cfg) {
+    var day = today();
+    var byId = {};
+    cfg.cards.forEach(function (c) { byId[c.id] = c; });
+    var body = el("div", { class: "tq-body ts-body" });
+    root.appendChild(body);
+    var status = el("p", { class: "ts-status", role: "status", "aria-live": "polite" });
+    var area = el("div", { class: "ts-area" });
+    var boxes = el("div", {});
+    body.appendChild(status); body.appendChild(area); body.appendChild(boxes);
+    var last = "";
+    function stored() {
+      var s = load(cfg.storageKey);
+      var cards = (s.cards && typeof s.cards === "object") ? s.cards : {};
+      Object.keys(cards).forEach(function (id) { if (!validCard(cfg.rules, cards[id])) { delete cards[id]; } });
+      return cards;
+    }
+    function dueIds(cards) {
+      var due = cfg.cards.map(function (c) { return c.id; }).filter(function (id) { return isDue(cards[id], day); });
+      return dueOrder(due, cards, cfg.cards.map(function (c) { return c.id; }));
+    }
+    function next(focus) {
+      var cards = stored();
+      var due = dueIds(cards);
+      area.textContent = "";
+      boxes.textContent = "";
+      boxes.appendChild(boxList(cfg, cards));
+      root.setAttribute("data-due", String(due.length));
+      if (!due.length) {
+        var dates = Object.keys(cards).map(function (id) { return cards[id].due; }).sort();
+        status.textContent = last + "No cards due today (" + day + ")." + (dates.length ? " Next: " + dates[0] + "." : "");
+        return;
+      }
+      status.textContent = last + plural(due.length, "card") + " due today (" + day + ").";
+      var c = byId[due[0]];
+      var card = el("section", { class: "tq-question ts-card", "data-card": c.id, "aria-labelledby": "ts-card-title" });
+      var title = el("h2", { class: "tq-title", id: "ts-card-title", tabindex: "-1" },
+        (c.direction === "term" ? "Term" : "Definition") + (cards[c.id] ? " \u00b7 box " + cards[c.id].box : " \u00b7 new"));
+      card.appendChild(title);
+      var front = el("div", { class: "ts-front" }); front.innerHTML = c.front;  /* markdown-it output */
+      card.appendChild(front);
+      card.appendChild(el("p", { class: "ts-ask" }, c.ask));
+      var back = el("div", { class: "ts-back", id: "ts-card-back", hidden: "" });
+      var backText = el("div", {}); backText.innerHTML = c.back;
+      back.appendChild(backText);
+      var more = el("p", { class: "ts-muted" });
+      more.appendChild(el("a", { href: cfg.glossary + "#" + c.anchor }, "In the glossary"));
+      back.appendChild(more);
+      var rate = el("div", { class: "tq-actions ts-rate", role: "group", "aria-label": "How did you do?" });
+      function rated(knew) {
+        var current = stored();
+        var after = answer(cfg.rules, current[c.id] || null, knew, day);
+        current[c.id] = after;
+        save(cfg.storageKey, { cards: current });
+        last = (knew ? "Knew it: box " : "Not yet: box ") + after.box + ", back on " + after.due + ". ";
+        root.setAttribute("data-last", c.id + " " + after.box + " " + after.due);
+        next(true);
+      }
+      rate.appendChild(button("I knew it", "ts-knew", function () { rated(true); }));
+      rate.appendChild(button("Not yet", "ts-not-yet", function () { rated(false); }));
+      back.appendChild(rate);
+      var show = button("Show answer", "tq-primary ts-show", function () {
+        back.removeAttribute("hidden");
+        show.setAttribute("aria-expanded", "true");
+        show.hidden = true;
+        rate.querySelector("button").focus();
+      });
+      show.setAttribute("aria-expanded", "false");
+      show.setAttribute("aria-controls", "ts-card-back");
+      card.appendChild(show);
+      card.appendChild(back);
+      area.appendChild(card);
+      if (focus) { show.focus(); }
+    }
+    next(false);
+  }
+
+  /* ---- Mixed practice: questions from every lesson in study.interleave()'s order, no end ---- */
+  function mountMixed(root, cfg) {
+    var byId = {};
+    cfg.questions.forEach(function (q) { byId[q.id] = q; });
+    var state = load(cfg.storageKey);
+    if (state.seed !== cfg.seed) { state = { seed: cfg.seed, position: 0, answered: 0, correct: 0 }; }
+    var body = el("div", { class: "tq-body ts-body" });
+    root.appendChild(body);
+    var score = el("p", { class: "tq-score ts-mixed-score", role: "status", "aria-live": "polite" });
+    var area = el("div", { class: "ts-area" });
+    body.appendChild(score); body.appendChild(area);
+    function showScore() {
+      score.textContent = "Mixed practice: " + state.correct + " right of " + state.answered + ".";
+      root.setAttribute("data-score", String(state.correct));
+    }
+    function render(focus) {
+      area.textContent = "";
+      var q = byId[cfg.order[state.position % cfg.order.length]];
+      root.setAttribute("data-position", String(state.position));
+      var nextBtn = button("Next question", "tq-primary ts-next", function () {
+        state.position += 1; save(cfg.storageKey, state); render(true);
+      });
+      nextBtn.hidden = true;
+      var view = new Q.QuestionView(q, {
+        number: state.position + 1, total: state.position + 1, sequential: true, state: {},
+        onChange: function (question, st) {
+          state.answered += 1; if (st.correct) { state.correct += 1; }
+          save(cfg.storageKey, state);
+          showScore();
+          nextBtn.hidden = false;
+          nextBtn.focus();
+        }
+      });
+      var heading = view.root.querySelector(".tq-title");
+      heading.textContent = "Question " + (state.position + 1);  /* no "of N": it has no end */
+      heading.setAttribute("tabindex", "-1");
+      var from = el("p", { class: "ts-from" });
+      from.appendChild(document.createTextNode("From "));
+      from.appendChild(el("a", { href: cfg.lessons[q.lesson] ? cfg.lessons[q.lesson].href : "#" }, cfg.lessons[q.lesson] ? cfg.lessons[q.lesson].title : q.lesson));
+      view.root.insertBefore(from, view.root.querySelector(".tq-prompt"));
+      view.root.querySelector(".tq-actions").appendChild(nextBtn);
+      area.appendChild(view.root);
+      if (focus) { heading.focus(); }
+    }
+    showScore();
+    render(false);
+  }
+
+  /* ---- Decision drill ---- */
+  function mountDrill(root, cfg) {
+    var state = load(cfg.storageKey);
+    if (state.seed !== cfg.seed) { state = { seed: cfg.seed, position: 0, answered: 0, correct: 0 }; }
+    var body = el("div", { class: "tq-body ts-body" });
+    root.appendChild(body);
+    var score = el("p", { class: "tq-score ts-drill-score" });
+    body.appendChild(score);
+    var card = el("section", { class: "tq-question ts-drill", "aria-labelledby": "ts-drill-title" });
+    body.appendChild(card);
+
+    function showScore() {
+      score.textContent = "Drill score: " + state.correct + " right of " + state.answered + ".";
+      root.setAttribute("data-score", String(state.correct));
+    }
+    function render(focus) {
+      card.textContent = "";
+      card.classList.remove("tq-is-correct", "tq-is-wrong");
+      var key = cfg.situations[cfg.order[state.position % cfg.order.length]];
+      var selection = key.split("-").map(Number);
+      root.setAttribute("data-situation", key);
+      var title = el("h2", { class: "tq-title", id: "ts-drill-title", tabindex: "-1" }, "Situation " + (state.position + 1));
+      card.appendChild(title);
+      var dl = el("dl", { class: "ts-situation" });
+      cfg.menus.forEach(function (menu, i) {
+        dl.appendChild(el("dt", {}, menu.label));
+        dl.appendChild(el("dd", {}, menu.options[selection[i]]));
+      });
+      card.appendChild(dl);
+      var group = el("div", { class: "tq-actions ts-choices", role: "group", "aria-labelledby": "ts-drill-ask" });
+      card.appendChild(el("p", { id: "ts-drill-ask", class: "ts-ask" }, "What would you do?"));
+      var feedback = el("div", { class: "tq-feedback", role: "status", "aria-live": "polite" });
+      var nextBtn = button("Next situation", "tq-primary ts-next", function () {
+        state.position += 1; save(cfg.storageKey, state); render(true);
+      });
+      nextBtn.hidden = true;
+      var buttons = cfg.choices.map(function (choice) {
+        var b = button(choice, "ts-choice", function () {
+          var res = cfg.results[key];
+          var right = cfg.choices[res[0]];
+          var ok = choice === right;
+          state.answered += 1; if (ok) { state.correct += 1; }
+          state.last = { situation: key, chosen: choice, correct: ok };
+          save(cfg.storageKey, state);
+          buttons.forEach(function (other) { other.disabled = true; other.setAttribute("aria-pressed", other === b ? "true" : "false"); });
+          card.classList.add(ok ? "tq-is-correct" : "tq-is-wrong");
+          feedback.className = "tq-feedback " + (ok ? "tq-ok" : "tq-no");
+          feedback.textContent = "";
+          feedback.appendChild(el("span", { class: "tq-icon", "aria-hidden": "true" }, ok ? "\u2714" : "\u2718"));
+          feedback.appendChild(el("strong", { class: "tq-verdict" }, ok ? "Right: " + right + "." : "Not this time: you chose " + choice + "; the course's rules say " + right + "."));
+          feedback.appendChild(el("p", { class: "ts-headline" }, cfg.texts[res[1]]));
+          var ul = el("ul", { class: "ts-reasons" });
+          res[2].forEach(function (r) { ul.appendChild(el("li", {}, cfg.texts[r])); });
+          feedback.appendChild(ul);
+          showScore();
+          nextBtn.hidden = false;
+          nextBtn.focus();
+        });
+        b.setAttribute("data-choice", choice);
+        group.appendChild(b);
+        return b;
+      });
+      card.appendChild(group);
+      card.appendChild(feedback);
+      card.appendChild(nextBtn);
+      if (focus) { title.focus(); }
+    }
+    showScore();
+    render(false);
+  }
+
+  /* ---- export / import ---- */
+  function ownKey(cfg, key) { return cfg.prefixes.some(function (p) { return key.indexOf(p) === 0 && key.length > p.length; }); }
+  function exportData(cfg) {
+    var s = storage(), data = {};
+    if (s) {
+      for (var i = 0; i < s.length; i++) {
+        var key = s.key(i);
+        if (ownKey(cfg, key)) { try { data[key] = JSON.parse(s.getItem(key)); } catch (e) { /* skip */ } }
+      }
+    }
+    return { format: cfg.format, version: cfg.version, exported: today(), data: data };
+  }
+  /* {ok: true, data} or {ok: false, error}: the whole file is checked before anything is written */
+  function checkImport(cfg, text) {
+    var parsed;
+    if (typeof text !== "string" || text.length > 5000000) { return { ok: false, error: "the file is empty or too large" }; }
+    try { parsed = JSON.parse(text); } catch (e) { return { ok: false, error: "it is not JSON (it may be damaged or cut short)" }; }
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) { return { ok: false, error: "it is not a progress file" }; }
+    if (parsed.format !== cfg.format) { return { ok: false, error: "it is not a Tune or Prompt progress file" }; }
+    if (parsed.version !== cfg.version) { return { ok: false, error: "it was written by another version of the course (version " + parsed.version + ")" }; }
+    var data = parsed.data;
+    if (!data || typeof data !== "object" || Array.isArray(data)) { return { ok: false, error: "it holds no progress data" }; }
+    var keys = Object.keys(data);
+    for (var i = 0; i < keys.length; i++) {
+      var key = keys[i], value = data[key];
+      if (!ownKey(cfg, key)) { return { ok: false, error: "it holds an entry this course does not use (" + key.slice(0, 60) + ")" }; }
+      if (!value || typeof value !== "object" || Array.isArray(value)) { return { ok: false, error: "the entry " + key + " is damaged" }; }
+      if (key === cfg.reviewKey || key === cfg.flashKey) {
+        var cards = value.cards || {};
+        if (typeof cards !== "object" || Array.isArray(cards)) { return { ok: false, error: "the review schedule is damaged" }; }
+        var ids = Object.keys(cards);
+        for (var j = 0; j < ids.length; j++) {
+          if (!validCard(cfg.rules, cards[ids[j]])) { return { ok: false, error: "the review schedule is damaged (card " + ids[j].slice(0, 60) + ")" }; }
+        }
+      }
+    }
+    return { ok: true, data: data };
+  }
+  function applyImport(cfg, data) {
+    var s = storage();
+    if (!s) { return false; }
+    var old = [];
+    for (var i = 0; i < s.length; i++) { if (ownKey(cfg, s.key(i))) { old.push(s.key(i)); } }
+    old.forEach(function (k) { s.removeItem(k); });
+    Object.keys(data).forEach(function (k) { s.setItem(k, JSON.stringify(data[k])); });
+    return true;
+  }
+
+  /* ---- study progress (on My progress) ---- */
+  function mountProgress(root, cfg) {
+    var body = el("div", { class: "tq-body ts-body" });
+    root.appendChild(body);
+    var tableBox = el("div", {});
+    body.appendChild(tableBox);
+    function renderTable() {
+      tableBox.textContent = "";
+      var day = today();
+      var deck = reviewDeck(cfg, day);
+      var wrong = quizAnswers(cfg).filter(function (a) { return !a.state.correct; }).length;
+      var drillState = load(cfg.drillKey), mixedState = load(cfg.mixedKey);
+      var flash = load(cfg.flashKey).cards || {};
+      var flashIds = Object.keys(flash).filter(function (id) { return validCard(cfg.rules, flash[id]); });
+      var flashDue = flashIds.filter(function (id) { return isDue(flash[id], day); }).length;
+      var table = el("table", { class: "tq-table ts-progress" });
+      var head = el("tr", {});
+      ["Study mode", "Where you stand"].forEach(function (h) { head.appendChild(el("th", { scope: "col" }, h)); });
+      table.appendChild(head);
+      [["review", "Review (spaced)", plural(deck.ids.length, "question") + " in review, " + deck.due.length + " due today"],
+       ["mistakes", "Mistakes", plural(wrong, "wrong answer") + " to retry"],
+       ["drill", "Decision drill", plural(drillState.answered || 0, "situation") + " answered, " + (drillState.correct || 0) + " right"],
+       ["mixed", "Mixed practice", plural(mixedState.answered || 0, "question") + " answered, " + (mixedState.correct || 0) + " right"],
+       ["flashcards", "Flashcards", plural(flashIds.length, "card") + " of " + cfg.flashTotal + " rated, " + flashDue + " of them due today"]]
+        .forEach(function (row) {
+          var tr = el("tr", { "data-mode": row[0] });
+          var th = el("th", { scope: "row" });
+          th.appendChild(el("a", { href: cfg.pages[row[0]] }, row[1]));
+          tr.appendChild(th);
+          tr.appendChild(el("td", {}, row[2]));
+          table.appendChild(tr);
+        });
+      tableBox.appendChild(table);
+    }
+    renderTable();
+
+    var backup = el("section", { class: "ts-backup", "aria-labelledby": "ts-backup-title" });
+    backup.appendChild(el("h3", { id: "ts-backup-title" }, "Move your progress to another browser"));
+    backup.appendChild(el("p", {}, "Export saves every quiz answer, review and flashcard schedule and practice score from this browser to a file. Import reads such a file and replaces the progress in this browser with it; a file that is damaged or not from this course is refused and nothing changes."));
+    var message = el("p", { class: "ts-message", role: "status", "aria-live": "polite" });
+    var exportBtn = button("Export progress to a file", "tq-primary ts-export", function () {
+      var payload = exportData(cfg);
+      var blob = new Blob([JSON.stringify(payload, null, 1)], { type: "application/json" });
+      var a = el("a", { href: URL.createObjectURL(blob), download: "tune-or-prompt-progress-" + payload.exported + ".json" });
+      document.body.appendChild(a); a.click(); a.remove();
+      message.className = "ts-message";
+      message.textContent = "Exported " + plural(Object.keys(payload.data).length, "record") + " to " + a.getAttribute("download") + ".";
+    });
+    var fileId = "ts-import-" + Math.random().toString(36).slice(2, 8);
+    var label = el("label", { for: fileId, class: "ts-file-label" }, "Import progress from a file");
+    var input = el("input", { type: "file", id: fileId, accept: ".json,application/json", class: "ts-import" });
+    input.addEventListener("change", function () {
+      var file = input.files && input.files[0];
+      if (!file) { return; }
+      var reader = new FileReader();
+      reader.onload = function () {
+        var result = checkImport(cfg, String(reader.result));
+        if (!result.ok) {
+          message.className = "ts-message tq-no";
+          message.textContent = "\u2718 Not imported: " + result.error + ". Your current progress is kept.";
+        } else if (!applyImport(cfg, result.data)) {
+          message.className = "ts-message tq-no";
+          message.textContent = "\u2718 Not imported: this browser does not allow local storage.";
+        } else {
+          message.className = "ts-message tq-ok";
+          message.textContent = "\u2714 Imported " + plural(Object.keys(result.data).length, "record") + ". Reload the quiz pages to see them.";
+          renderTable();
+        }
+        input.value = "";
+      };
+      reader.onerror = function () {
+        message.className = "ts-message tq-no";
+        message.textContent = "\u2718 Not imported: the file could not be read. Your current progress is kept.";
+      };
+      reader.readAsText(file);
+    });
+    var row = el("div", { class: "tq-actions ts-backup-actions" });
+    row.appendChild(exportBtn);
+    var pick = el("div", { class: "ts-file" });
+    pick.appendChild(label); pick.appendChild(input);
+    row.appendChild(pick);
+    backup.appendChild(row);
+    backup.appendChild(message);
+    body.appendChild(backup);
+  }
+
+  function mount(root) {
+    if (root.getAttribute("data-mounted")) { return; }
+    var data = root.querySelector("script[type='application/json']");
+    if (!data) { return; }
+    var cfg = JSON.parse(data.textContent);
+    var asks = cfg.mode === "review" || cfg.mode === "mistakes" || cfg.mode === "mixed";
+    if (asks && !(Q && Q.QuestionView)) { return; }  /* needs quiz.js's question view */
+    root.setAttribute("data-mounted", "1");
+    var nos = root.querySelector(".ts-noscript");
+    if (nos) { nos.remove(); }
+    if (cfg.mode === "review") { mountReview(root, cfg); }
+    else if (cfg.mode === "mistakes") { mountMistakes(root, cfg); }
+    else if (cfg.mode === "drill") { mountDrill(root, cfg); }
+    else if (cfg.mode === "mixed") { mountMixed(root, cfg); }
+    else if (cfg.mode === "flashcards") { mountFlashcards(root, cfg); }
+    else if (cfg.mode === "progress") { mountProgress(root, cfg); }
+  }
+  function mountAll() { document.querySelectorAll("[data-top-study]").forEach(mount); }
+
+  window.TOPStudy = { answer: answer, isDue: isDue, dueOrder: dueOrder, addDays: addDays, today: today, validCard: validCard,
+                      checkImport: checkImport, mountAll: mountAll, version: 1 };
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", mountAll); } else { mountAll(); }
+})();
