@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import BROWSER_ARGS, CHROMIUM, ROOT
+from conftest import CHROMIUM, ROOT
 
 from tune_or_prompt.course import LESSONS
 from tune_or_prompt.quiz import correct_response, lesson_quiz
@@ -85,14 +85,12 @@ def jupyterlab(tmp_path_factory) -> Iterator[str]:
 
 
 @pytest.fixture
-def lab_page(jupyterlab) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=BROWSER_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        yield page
-        browser.close()
+def lab_page(jupyterlab, browser_context) -> Iterator[object]:
+    """A page in the session's Chromium (one Playwright per test session)."""
+    page = browser_context.new_page()
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    yield page
+    page.close()
 
 
 def _open(page, url: str, notebook: str) -> None:
