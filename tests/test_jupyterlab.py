@@ -94,7 +94,7 @@ def lab_page(jupyterlab, browser_context) -> Iterator[object]:
 
 
 def _open(page, url: str, notebook: str) -> None:
-    page.goto(f"{url}/lab/tree/{notebook}")
+    page.goto(f"{url}/lab/tree/{notebook}?reset")  # a fresh workspace: only this notebook
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator, .jp-KernelStatus", timeout=60_000)
 
@@ -147,8 +147,6 @@ def test_a_quiz_runs_and_grades_as_widgets_in_jupyterlab(jupyterlab, lab_page):
     right = correct_response(first)
     wrong = next(i for i in range(len(first.options)) if i != right)
     _open(page, jupyterlab, QUIZ)
-    page.keyboard.press("Escape")
-    page.locator(".jp-NotebookPanel:visible .jp-Notebook").click()
     page.locator(".lm-MenuBar-item", has_text="Run").first.click()
     page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
     question = page.get_by_text("Question 1 of").locator(
