@@ -1,8 +1,7 @@
 """The .ipynb twins in a real JupyterLab, driven in headless Chromium: what a learner sees.
 
 A lesson's exercise solutions stay collapsed until clicked (prose in <details>, code in a cell
-whose input is hidden), and a quiz runs and grades as ipywidgets. Set TOP_SCREENSHOTS=DIR to keep
-screenshots of what the tests looked at.
+whose input is hidden). Set TOP_SCREENSHOTS=DIR to keep screenshots of what the test looked at.
 """
 
 from __future__ import annotations
@@ -21,13 +20,9 @@ from pathlib import Path
 import pytest
 from conftest import CHROMIUM, ROOT
 
-from tune_or_prompt.course import LESSONS
-from tune_or_prompt.quiz import correct_response, lesson_quiz
-
 pytestmark = pytest.mark.browser
 LESSON = "lessons/04-measuring.ipynb"
-QUIZ = f"{LESSONS[0].quiz_page}.ipynb"
-NOTEBOOKS = (LESSON, QUIZ)
+NOTEBOOKS = (LESSON,)
 
 
 def _free_port() -> int:
@@ -137,35 +132,3 @@ def test_a_lesson_reads_as_a_notebook_with_solutions_hidden_until_clicked(jupyte
     assert code_cell.locator(".jp-InputArea-editor").is_visible()
     assert "from_matrix" in code_cell.inner_text()
     _shot(page, "jupyterlab-lesson-solution-open")
-
-
-def test_a_quiz_runs_and_grades_as_widgets_in_jupyterlab(jupyterlab, lab_page):
-    page = lab_page
-    lesson = LESSONS[0]
-    first = lesson_quiz(lesson.slug).questions[0]
-    assert first.type == "single"
-    right = correct_response(first)
-    wrong = next(i for i in range(len(first.options)) if i != right)
-    _open(page, jupyterlab, QUIZ)
-    page.locator(".lm-MenuBar-item", has_text="Run").first.click()
-    page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
-    question = page.get_by_text("Question 1 of").locator(
-        "xpath=ancestor::div[contains(@class, 'widget-vbox')][1]")
-    question.wait_for(timeout=120_000)
-    radios = question.locator(".widget-radio-box input[type=radio]")
-    # Every option reads in full: long ones wrap instead of running out of the output area.
-    cut = question.locator(".widget-radio-box label").evaluate_all(
-        "labels => labels.filter(l => l.scrollWidth > l.clientWidth + 1"
-        " || l.getBoundingClientRect().right > l.closest('.jp-OutputArea').getBoundingClientRect()"
-        ".right + 1).map(l => l.textContent)")
-    assert cut == []
-    radios.nth(wrong).check()
-    question.locator("button", has_text="Check").first.click()
-    feedback = question.locator("text=Not quite.")
-    feedback.wait_for(timeout=10_000)
-    _shot(page, "jupyterlab-quiz-wrong")
-    question.locator("button", has_text="Try again").click()
-    radios.nth(right).check()
-    question.locator("button", has_text="Check").first.click()
-    question.locator("text=Correct.").wait_for(timeout=10_000)
-    _shot(page, "jupyterlab-quiz-right")
