@@ -10,8 +10,9 @@ from typing import Any
 
 
 @functools.cache
-def _asset(name: str) -> str:
-    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+def asset(name: str, package: str = __package__) -> str:
+    """A JS or CSS file shipped in ``package`` (the quiz's by default), read once."""
+    return resources.files(package).joinpath(name).read_text(encoding="utf-8")
 
 
 def json_for_script(data: Any) -> str:
@@ -34,6 +35,6 @@ def render(config: dict[str, Any], label: str) -> str:
         '<p class="tq-noscript">This quiz needs JavaScript in your browser. '
         "You can also run this page as a notebook (Jupyter or Colab) to use it there.</p>"
         "</div>"
-        f"<style>{_asset('quiz.css')}</style>"
-        f"<script>{_asset('quiz.js')}</script>"
+        f"<style>{asset('quiz.css')}</style>"
+        f"<script>{asset('quiz.js')}</script>"
     )

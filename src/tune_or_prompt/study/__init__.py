@@ -13,16 +13,14 @@ the drill is graded against `decide.recommend` (the browser from its precomputed
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import html
 import random
-from importlib import resources
 from typing import Any
 
 from .. import decide
 from ..course import LESSONS
 from ..quiz import STORAGE_PREFIX, load_bank
-from ..quiz.html_view import json_for_script
+from ..quiz.html_view import asset, json_for_script
 from ..quiz.payload import lesson_links, question_payload
 from ..quiz.schema import Bank
 from . import scheduler
@@ -39,11 +37,6 @@ EXPORT_FORMAT = "tune-or-prompt-progress"
 EXPORT_VERSION = 1
 
 
-@functools.cache
-def _asset(package: str, name: str) -> str:
-    return resources.files(package).joinpath(name).read_text(encoding="utf-8")
-
-
 def render(config: dict[str, Any], label: str) -> str:
     """A study fragment: its JSON, the quiz view (for its questions and grader), the study view."""
     return (
@@ -51,10 +44,10 @@ def render(config: dict[str, Any], label: str) -> str:
         f'<script type="application/json">{json_for_script(config)}</script>'
         '<p class="ts-noscript">This page needs JavaScript in your browser. You can also run it '
         "as a notebook (Jupyter or Colab) to use it there.</p></div>"
-        f"<style>{_asset('tune_or_prompt.quiz', 'quiz.css')}</style>"
-        f"<style>{_asset(__package__, 'study.css')}</style>"
-        f"<script>{_asset('tune_or_prompt.quiz', 'quiz.js')}</script>"
-        f"<script>{_asset(__package__, 'study.js')}</script>"
+        f"<style>{asset('quiz.css')}</style>"
+        f"<style>{asset('study.css', __package__)}</style>"
+        f"<script>{asset('quiz.js')}</script>"
+        f"<script>{asset('study.js', __package__)}</script>"
     )
 
 
@@ -365,7 +358,7 @@ class PrintStyle:
     """The cheat sheet's print stylesheet, as a page output (site only: a notebook prints as is)."""
 
     def _repr_html_(self) -> str:
-        return f"<style>{_asset(__package__, 'print.css')}</style>"
+        return f"<style>{asset('print.css', __package__)}</style>"
 
     def __repr__(self) -> str:
         return "<print stylesheet for the cheat sheet>"
