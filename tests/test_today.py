@@ -84,6 +84,19 @@ def test_constrained_output_never_makes_a_format_error(llm):
     assert result.scored == again
     assert result.verdict.only_a - result.verdict.only_b == (
         result.free.correct - result.constrained.correct)
+    # constrained generation writes only allowed answers, on the same prompt
+    assert result.guided_format_errors == 0 and result.guided_score.n == 4
+    assert result.guided_verdict.only_a - result.guided_verdict.only_b == (
+        result.free.correct - result.guided_score.correct)
+
+
+@pytest.mark.models
+def test_constrained_generation_writes_only_an_allowed_answer(llm):
+    task = target("intent")
+    answers = {task.answers[label] for label in task.labels}
+    for row in rows_of("tickets", "validation", 3):
+        messages = P.build_messages(task, [], row["text"])
+        assert P.generate_constrained(llm, messages, task) in answers
 
 
 @pytest.mark.models

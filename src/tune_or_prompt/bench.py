@@ -146,7 +146,7 @@ def finetuning_targets(train_size: int = 200, seed: int = 0) -> None:
 
 def head_to_head_reference(write: bool = False) -> None:
     """Lab 3's study with its default settings; with ``write``, saves it as the course's
-    reference run (src/tune_or_prompt/data/reference_run.json: Lesson 6 and the decision
+    reference run (src/tune_or_prompt/data/reference_run.json: Lesson 7 and the decision
     helper's evidence)."""
     import datetime
 
@@ -183,14 +183,51 @@ def head_to_head_reference(write: bool = False) -> None:
         print(f"wrote {C.save_reference(result, source, C.REFERENCE_SETTINGS)}")
 
 
+def today_reference(write: bool = False) -> None:
+    """The demos of "Prompting and fine-tuning today"; with ``write``, saves them as the
+    lesson's reference run (src/tune_or_prompt/data/today_run.json)."""
+    import datetime
+
+    from . import today as T
+
+    print("\n== Prompting and fine-tuning today (the lesson's five demos) ==")
+    start = time.perf_counter()
+    source = (f"the course's reference run of the lesson's demos (make bench, "
+              f"{datetime.date.today():%Y-%m-%d}, {os.cpu_count()}-core CPU)")
+    run = T.measure(source=source)
+    c = run.constrained
+    print(f"constrained output, k={c.k}: free {c.free}, {c.unparsed} unparsed, "
+          f"{c.not_exact} not exactly one answer; constrained generation {c.guided_score}; "
+          f"label scoring {c.constrained}")
+    for point in run.many_shot.points:
+        print(f"many-shot k={point.k}: {point.score}, {point.prompt_tokens:.0f} tokens, "
+              f"${point.usd_per_1000:.3f} per 1,000 (cached ${point.usd_per_1000_cached:.3f}), "
+              f"{point.seconds_per_query:.2f} s/query")
+    print(f"many-shot chosen k={run.many_shot_test.k}: test {run.many_shot_test.score}")
+    d = run.demos
+    print(f"retrieved {d.test['retrieved']} (k={d.chosen_k['retrieved']}) vs fixed "
+          f"{d.test['fixed']} (k={d.chosen_k['fixed']}): {d.verdict}; nearest label "
+          f"{d.nearest_label}")
+    t = run.distill
+    print(f"distillation: teacher agrees {t.agreement}; students {t.teacher_student} vs "
+          f"{t.human_student}: {t.verdict}")
+    change = T.compare_runs(run.kept_before, run.kept_after)
+    print(f"kept set: {change.score_before} -> {change.score_after}, {len(change.worse)} worse, "
+          f"{len(change.better)} better: {change.verdict}")
+    print(f"today: {time.perf_counter() - start:.0f} s")
+    if write:
+        print(f"wrote {T.save_reference(run)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=24, help="test messages per task (lab: 24)")
     parser.add_argument("--skip-labs", action="store_true")
     parser.add_argument("--write-reference", action="store_true",
-                        help="save the head-to-head as the course's reference run")
+                        help="save the head-to-head (--only compare) or the demos of "
+                        "Lesson 6 (--only today) as the course's reference run")
     parser.add_argument("--only", choices=["lessons", "labs", "prompting", "finetuning",
-                                           "compare", "scorer", "api"],
+                                           "compare", "today", "scorer", "api"],
                         help="run one section only")
     args = parser.parse_args()
 
@@ -211,6 +248,8 @@ def main() -> None:
         finetuning_targets()
     if "compare" in sections:
         head_to_head_reference(write=args.write_reference)
+    if "today" in sections:
+        today_reference(write=args.write_reference)
     if "lessons" in sections:
         print("\n== Lesson run times (fresh kernel, top to bottom) ==")
         total = 0.0

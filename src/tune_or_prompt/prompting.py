@@ -523,6 +523,37 @@ def generate(loaded: LoadedModel, messages: list[dict[str, str]], max_new_tokens
     return loaded.tokenizer.decode(out[0, ids.shape[1]:], skip_special_tokens=True).strip()
 
 
+def generate_constrained(loaded: LoadedModel, messages: list[dict[str, str]],
+                         task: Task) -> str:
+    """Greedy generation that may only write one allowed answer (constrained decoding).
+
+    After the answer prefix, each step may only pick a token that continues some label's
+    answer (`label_token_ids`), and end-of-text once an answer is complete: the same thing
+    a JSON schema or a regular expression does in Outlines or a vendor's structured outputs,
+    with the grammar "one of these words". Greedy steps commit to the first token, so this
+    can pick a different answer from label scoring, which compares whole answers."""
+    import torch
+
+    prompt = _ids(loaded, render(loaded, messages))
+    answers = label_token_ids(loaded, task)
+    eos = loaded.tokenizer.eos_token_id
+
+    def allowed(_batch: int, ids: torch.Tensor) -> list[int]:
+        written = ids[len(prompt):].tolist()
+        nexts = {a[len(written)] for a in answers
+                 if len(a) > len(written) and a[:len(written)] == written}
+        if any(a == written for a in answers):
+            nexts.add(eos)
+        return sorted(nexts) or [eos]
+
+    longest = max(len(a) for a in answers)
+    with torch.inference_mode():
+        out = loaded.model.generate(torch.tensor([prompt]), max_new_tokens=longest + 1,
+                                    do_sample=False, pad_token_id=eos,
+                                    prefix_allowed_tokens_fn=allowed)
+    return loaded.tokenizer.decode(out[0, len(prompt):], skip_special_tokens=True).strip()
+
+
 def parse_answer(text: str, task: Task) -> str | None:
     """The label whose answer word appears first in free text, or None if none does."""
     import re

@@ -1,7 +1,8 @@
 """Prompting and fine-tuning today: five measured demos for the lesson of that name (issue #15).
 
-1. `constrained_output`: free generation parsed with `prompting.parse_answer` against label
-   scoring (`prompting.CachedScorer`), the limit case of constrained decoding.
+1. `constrained_output`: free generation parsed with `prompting.parse_answer`, generation
+   constrained to the allowed answers (`prompting.generate_constrained`), and label scoring
+   (`prompting.CachedScorer`), the limit case of constrained decoding.
 2. `many_shot`: accuracy, prompt tokens, hosted cost (cached and uncached input) and time per k,
    up to what fits SmolLM2's context (`max_shots`).
 3. `retrieved_vs_fixed`: nearest training tickets per query against one fixed balanced set.
@@ -113,21 +114,26 @@ def exact_answer(text: str, task: P.Task) -> bool:
 
 @dataclass
 class ConstrainedResult:
-    """The same rows answered by free generation (parsed) and by label scoring."""
+    """The same rows answered three ways: free generation (parsed), generation constrained
+    to the allowed answers, and label scoring."""
 
     task: str
     k: int
     gold: list[str]
     outputs: list[str]  # what free generation wrote
     parsed: list[str | None]  # `parse_answer` of each output (None: no allowed label in it)
+    guided: list[str | None]  # constrained generation's answers, parsed
     scored: list[str]  # label scoring's answers (always an allowed label)
     free: Score
+    guided_score: Score
     constrained: Score
     unparsed: int  # free outputs naming no allowed label: format errors the parser sees
     not_exact: int  # free outputs that are not exactly one allowed answer word
     free_wrong: int  # free outputs parsed to a wrong label
-    verdict: Verdict
+    verdict: Verdict  # free generation against label scoring
+    guided_verdict: Verdict  # free generation against constrained generation
     free_seconds: float
+    guided_seconds: float
     constrained_seconds: float
 
     @property
@@ -135,13 +141,18 @@ class ConstrainedResult:
         """Always 0: label scoring can only answer with an allowed label."""
         return sum(p not in target(self.task).labels for p in self.scored)
 
+    @property
+    def guided_format_errors(self) -> int:
+        """Constrained generation's answers that are not an allowed label (0 by design)."""
+        return sum(p not in target(self.task).labels for p in self.guided)
+
 
 def constrained_output(llm: LoadedModel, rows: Sequence[dict[str, Any]],
                        task_name: str = "intent", k: int = 0, seed: int = 0,
                        describe: bool = True, max_new_tokens: int = 12) -> ConstrainedResult:
-    """Free generation against label scoring on the same ``rows`` and the same chat prompt
-    (instruction listing the allowed answers, ``k`` balanced demonstrations): only the way the
-    answer is read differs."""
+    """Free generation, constrained generation and label scoring on the same ``rows`` and
+    the same chat prompt (instruction listing the allowed answers, ``k`` balanced
+    demonstrations): only the way the answer is produced differs."""
     task = target(task_name)
     demos = P.choose_demos(task, k, "balanced", seed)
     gold = [task.gold(r) for r in rows]
@@ -151,16 +162,21 @@ def constrained_output(llm: LoadedModel, rows: Sequence[dict[str, Any]],
     free_seconds = time.perf_counter() - start
     parsed = [P.parse_answer(o, task) for o in outputs]
     start = time.perf_counter()
+    guided = [P.parse_answer(P.generate_constrained(
+        llm, P.build_messages(task, demos, r["text"], describe), task), task) for r in rows]
+    guided_seconds = time.perf_counter() - start
+    start = time.perf_counter()
     scored = P.run(llm, task_name, rows, k=k, demos=demos, style="chat",
                    describe=describe).predictions()
     constrained_seconds = time.perf_counter() - start
     return ConstrainedResult(
-        task_name, k, gold, outputs, parsed, scored, Score.of(gold, parsed),
-        Score.of(gold, scored), sum(p is None for p in parsed),
+        task_name, k, gold, outputs, parsed, guided, scored, Score.of(gold, parsed),
+        Score.of(gold, guided), Score.of(gold, scored), sum(p is None for p in parsed),
         sum(not exact_answer(o, task) for o in outputs),
         sum(p is not None and p != g for p, g in zip(parsed, gold, strict=True)),
         paired_verdict(gold, parsed, scored, "free generation", "label scoring"),
-        free_seconds, constrained_seconds)
+        paired_verdict(gold, parsed, guided, "free generation", "constrained generation"),
+        free_seconds, guided_seconds, constrained_seconds)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -273,6 +289,8 @@ class DemoChoiceResult:
     test: dict[str, Score]
     verdict: Verdict
     seconds: dict[str, float]  # wall time: embedding (retrieval), each strategy's runs
+    nearest_label: Score | None = None  # no model: the label of the most similar ticket
+    nearest_verdict: Verdict | None = None  # retrieved prompt against that label alone
 
 
 def _best_k(shots: Sequence[int], scores: Sequence[Score]) -> int:
@@ -324,9 +342,13 @@ def retrieved_vs_fixed(llm: LoadedModel, encoder: LoadedModel,
         answers[name] = answer(name, test_rows, chosen[name], near_test)
         test[name] = Score.of(gold, answers[name])
         seconds[name] = time.perf_counter() - start
+    copied = [task.gold(near[-1]) for near in near_test]  # the nearest ticket's label
     return DemoChoiceResult(task_name, tuple(shots), validation, chosen, test,
                             paired_verdict(gold, answers[RETRIEVED], answers[FIXED],
-                                           RETRIEVED, FIXED), seconds)
+                                           RETRIEVED, FIXED), seconds,
+                            Score.of(gold, copied),
+                            paired_verdict(gold, answers[RETRIEVED], copied, RETRIEVED,
+                                           "nearest ticket's label"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -496,7 +518,124 @@ def compare_runs(before: EvalRun, after: EvalRun, level: float = 0.05) -> Change
                                  level))
 
 
+# ---------------------------------------------------------------------------------------------
+# The reference run: every number the lesson quotes
+# ---------------------------------------------------------------------------------------------
+
+TODAY_RUN = "today_run.json"  # in tune_or_prompt/data, beside the head-to-head reference run
+
+
+@dataclass(frozen=True)
+class ReferenceSettings:
+    """What the lesson's reference run measured, and on how many rows."""
+
+    task: str = "intent"
+    n_validation: int = 32  # choosing: k, calibration, the teacher's setting
+    n_test: int = 48  # scored once, with the chosen settings
+    seed: int = 0
+    constrained_k: int = 4
+    shots: tuple[int, ...] = (0, 4, 16, 64)  # many-shot sweep; max_shots() is added
+    demo_shots: tuple[int, ...] = (2, 4, 8)
+    distill_n: int = 64
+    distill_shots: tuple[int, ...] = (0, 4, 8)
+    kept_n: int = 32  # the evaluation set you keep (validation rows)
+
+
+@dataclass
+class ManyShotTest:
+    """The k chosen on validation, scored once on the test rows."""
+
+    k: int
+    calibrated: bool
+    score: Score
+    point: ShotPoint  # its tokens, cost and time on the test rows
+
+
+@dataclass
+class TodayRun:
+    """The lesson's five demos, measured once (``python -m tune_or_prompt.bench --only today
+    --write-reference``)."""
+
+    source: str
+    settings: ReferenceSettings
+    constrained: ConstrainedResult
+    many_shot: ManyShotResult  # validation rows: the curve the k is chosen on
+    many_shot_test: ManyShotTest
+    demos: DemoChoiceResult
+    distill: DistillResult
+    kept_before: EvalRun  # the kept set scored before a prompt change
+    kept_after: EvalRun  # and after it
+
+
+def measure(settings: ReferenceSettings = ReferenceSettings(), source: str = "",
+            progress: bool = True) -> TodayRun:
+    """Run all five demos with ``settings`` (about 20 minutes on a 2-core CPU)."""
+    from .compare import rows_of
+    from .models import load_encoder, load_generative
+
+    def say(text: str) -> None:
+        if progress:
+            print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+    s = settings
+    task = target(s.task)
+    llm, encoder = load_generative(), load_encoder()
+    validation = rows_of(task.dataset, "validation", s.n_validation, s.seed)
+    test = rows_of(task.dataset, "test", s.n_test, s.seed)
+    say("constrained output")
+    constrained = constrained_output(llm, test, s.task, s.constrained_k, s.seed)
+    say("many-shot sweep (validation)")
+    shots = sorted({*s.shots, max_shots(s.task, s.seed)})
+    sweep = many_shot(llm, validation, shots, s.task, s.seed)
+    choice = sweep.chosen()
+    say(f"many-shot: k = {choice.k} on the test rows")
+    tested = many_shot(llm, test, [choice.k], s.task, s.seed).points[0]
+    chosen_test = ManyShotTest(choice.k, choice.calibrated,
+                               tested.score_calibrated if choice.calibrated else tested.score,
+                               tested)
+    say("retrieved against fixed demonstrations")
+    demos = retrieved_vs_fixed(llm, encoder, validation, test, s.demo_shots, s.task, s.seed)
+    say("distillation")
+    distilled = distill(llm, s.distill_n, validation, test, s.distill_shots, s.task, s.seed)
+    say("the kept evaluation set")
+    kept = evaluation_set(s.kept_n, s.task, s.seed)
+    before = score_prompt(llm, kept, "with label descriptions", s.task, k=s.constrained_k,
+                          seed=s.seed)
+    after = score_prompt(llm, kept, "descriptions cut to save tokens", s.task,
+                         k=s.constrained_k, seed=s.seed, describe=False)
+    return TodayRun(source, s, constrained, sweep, chosen_test, demos, distilled, before, after)
+
+
+def _adapter():
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(TodayRun)
+
+
+def save_reference(run: TodayRun, path: str | Path | None = None) -> Path:
+    """Write the run as JSON, atomically (default: the package's data folder)."""
+    from .files import write_text
+
+    path = Path(path) if path else Path(__file__).parent / "data" / TODAY_RUN
+    return write_text(path, _adapter().dump_json(run, indent=1).decode("utf-8") + "\n")
+
+
+def load_reference(text: str) -> TodayRun:
+    """A saved run, every nested result typed again (pydantic validates the file)."""
+    return _adapter().validate_json(text)
+
+
+def reference_run() -> TodayRun:
+    """The lesson's reference run, shipped with the package."""
+    from importlib import resources
+
+    return load_reference(resources.files("tune_or_prompt.data").joinpath(TODAY_RUN)
+                          .read_text("utf-8"))
+
+
 __all__ = ["ConstrainedResult", "DemoChoiceResult", "DistillResult", "EvalRun", "ManyShotResult",
            "RowResult", "Score", "ShotPoint", "Verdict", "compare_runs", "constrained_output",
            "distill", "evaluation_set", "exact_answer", "load_run", "many_shot", "max_shots",
-           "paired_verdict", "retrieved_vs_fixed", "save_run", "score_prompt"]
+           "ManyShotTest", "ReferenceSettings", "TodayRun", "load_reference", "measure",
+           "paired_verdict", "reference_run", "retrieved_vs_fixed", "save_reference",
+           "save_run", "score_prompt"]
