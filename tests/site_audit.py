@@ -17,10 +17,14 @@ IMPACTS = ("critical", "serious", "moderate", "minor")
 
 
 def site_pages(html: Path) -> list[str]:
-    """Every page of the built site (paths relative to `html`), less the redirect index.html."""
+    """Every page of the built site (paths relative to `html`), less the redirect index.html
+    and the pages left at moved pages' old addresses (`course.MOVED`), which only forward."""
+    from tune_or_prompt.course import MOVED
+
     return sorted(p.relative_to(html).as_posix() for p in html.rglob("*.html")
                   if p.relative_to(html).parts[0] not in ("_static", "_sources", "_images")
-                  and p != html / "index.html")
+                  and p != html / "index.html"
+                  and p.relative_to(html).with_suffix("").as_posix() not in MOVED)
 
 
 def set_theme(page, theme: str) -> None:

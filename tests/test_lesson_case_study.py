@@ -1,4 +1,4 @@
-"""Lesson 6's helpers: targets, the confidence interval and the results check."""
+"""Lesson 7's helpers: targets, the confidence interval and the results check."""
 
 from __future__ import annotations
 
@@ -77,3 +77,18 @@ def test_rows_from_sides_name_the_settings_and_price_the_serving():
 
 def test_urgent_counts_come_from_the_report():
     assert CS.urgent_counts(tickets_sides()[1]) == (9, 11)
+
+
+def test_the_decision_record_says_what_the_rules_and_the_run_say():
+    """Section 7's record names the classifier the decision rules choose for Quillfield and
+    says fine-tuning beats the prompt: true of the reference run, or the prose must change."""
+    from tune_or_prompt import decide as D
+    from tune_or_prompt.numbers import reference
+
+    quillfield = D.Situation(labelled_examples=200, queries_per_day=3_000,
+                             latency_budget_ms=300, specialisation="in-house",
+                             knowledge_changes="rarely")
+    assert D.recommend(quillfield, D.reference_evidence()).choice == "embeddings + classifier"
+    facts = reference()
+    assert facts["tickets_ft_vs_prompt"].startswith("fine-tuning ahead")
+    assert facts["tickets_ft_vs_emb"] == "a tie"

@@ -8,6 +8,7 @@ import pytest
 
 from tune_or_prompt import notebooks
 from tune_or_prompt.book import error_reports, toc_files
+from tune_or_prompt.course import MOVED
 from tune_or_prompt.quiz import lesson_quiz
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,3 +114,19 @@ def test_every_link_in_the_twins_reaches_a_page_and_anchor_of_the_site(site):
         assert html.exists(), f"twins link to {page}, which the site does not have"
         if anchor:
             assert f'id="{anchor}"' in html.read_text(), f"{page} has no #{anchor}"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("old", sorted(MOVED))
+def test_a_moved_page_forwards_its_old_address_with_the_anchor(page, site, site_url, old):
+    """Lessons were renumbered: an old link or bookmark still lands on the page and section."""
+    new = MOVED[old]
+    assert (site / f"{new}.html").exists(), f"{new} is not built"
+    import re
+
+    article = (site / f"{new}.html").read_text(encoding="utf-8").split("<article", 1)[1]
+    anchor = re.findall(r' id="([A-Za-z][\w-]*)"', article)[-1]  # deep in the page
+    page.goto(f"{site_url}/{old}.html#{anchor}")
+    page.wait_for_url(f"**/{new}.html#{anchor}")
+    assert page.locator(f'[id="{anchor}"]').count() == 1
+    assert page.errors == []

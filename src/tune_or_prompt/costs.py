@@ -68,7 +68,8 @@ class Prices:
     # Batch: OpenAI's Batch API and Together AI's batch inference charge half price for answers
     # returned within 24 hours (vendor pricing pages, 2025-2026).
     batch_share: float = 0.5
-    # "fine-tuned API": a gpt-4o-mini fine-tuned by OpenAI costs $3.00 per million training
+    # "fine-tuned API" (OpenAI is winding its self-serve fine-tuning down, notice of 7 May 2026:
+    # Lesson 6): a gpt-4o-mini fine-tuned by OpenAI costs $3.00 per million training
     # tokens, then $0.30 input and $1.20 output per million tokens, twice the base model's
     # price (OpenAI pricing, August 2024; listed 2026).
     finetuned_usd_per_million_input_tokens: float = 0.30

@@ -32,8 +32,16 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(3, "fine-tuning", "Fine-tuning in practice"),
     Lesson(4, "measuring", "Measuring what matters"),
     Lesson(5, "choosing", "Choosing"),
-    Lesson(6, "case-study", "Putting it together"),
+    Lesson(6, "today", "Prompting and fine-tuning today"),
+    Lesson(7, "case-study", "Putting it together"),
 )
+
+# Pages that moved, old path -> new path (no suffix): the site keeps a page at each old
+# address that forwards to the new one, so links and bookmarks keep working.
+MOVED: dict[str, str] = {
+    "lessons/06-case-study": "lessons/07-case-study",  # a lesson was added before it
+    "quizzes/06-case-study-quiz": "quizzes/07-case-study-quiz",
+}
 
 BY_SLUG: dict[str, Lesson] = {lesson.slug: lesson for lesson in LESSONS}
 

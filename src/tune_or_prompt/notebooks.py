@@ -30,7 +30,7 @@ SETUP_TAGS = ["remove-cell"]
 # runs them again (and `make sync` is needed, which a test checks).
 NUMBERS_MARKER = "# Numbers quoted in the text"
 REFERENCE_FILES = tuple(Path("src/tune_or_prompt") / name for name in (
-    "data/reference_run.json", "reference_facts.py", "numbers.py"))
+    "data/reference_run.json", "data/today_run.json", "reference_facts.py", "numbers.py"))
 READS_REFERENCE = ("reference_run", "reference_evidence", "DecisionHelper(")  # in code cells
 
 

@@ -141,6 +141,114 @@ def facts() -> dict[str, str]:
             put(f"{name}_curve_best_prompt", best, ".2f")
             crossing = crossing_point(curve)
             put(f"{name}_crossing", "never" if crossing is None else f"{crossing:,d}")
+    out.update(today_facts())
+    return out
+
+
+def today_facts() -> dict[str, str]:
+    """The numbers of Lesson 6's five demos (`today.reference_run`), named ``today_*``:
+    accuracies as ``_acc`` with ``_ci`` (95% Wilson) and ``_correct`` ("31 of 48"), sign-test
+    verdicts as ``_vs_``, many-shot points as ``today_k<k>_*``."""
+    from .numbers import fmt
+    from .today import compare_runs, reference_run
+
+    run = reference_run()
+    out: dict[str, str] = {"today_source": run.source}
+
+    def put(name: str, value: Any, spec: str = "") -> None:
+        out[name] = fmt(value, spec)
+
+    def score(name: str, s: Any) -> None:
+        put(f"{name}_acc", s.accuracy, ".2f")
+        put(f"{name}_ci", _range(*s.interval))
+        put(f"{name}_correct", f"{s.correct} of {s.n}")
+
+    def shots(k: int) -> str:
+        return "no demonstration" if k == 0 else "one demonstration" if k == 1 else (
+            f"{k} demonstrations")
+
+    settings = run.settings
+    put("today_task", settings.task)
+    put("today_n_val", settings.n_validation, "d")
+    put("today_n_test", settings.n_test, "d")
+
+    c = run.constrained
+    put("today_con_k", c.k, "d")
+    score("today_free", c.free)
+    score("today_guided", c.guided_score)
+    score("today_scored", c.constrained)
+    put("today_free_unparsed", c.unparsed, "d")
+    put("today_free_not_exact", c.not_exact, "d")
+    put("today_free_wrong", c.free_wrong, "d")
+    put("today_guided_errors", c.guided_format_errors, "d")
+    put("today_free_vs_scored", c.verdict)
+    put("today_free_vs_guided", c.guided_verdict)
+    put("today_guided_vs_scored_differ", sum(g != s for g, s in zip(c.guided, c.scored,
+                                                                     strict=True)), "d")
+    for name, seconds in (("free", c.free_seconds), ("guided", c.guided_seconds),
+                          ("scored", c.constrained_seconds)):
+        put(f"today_{name}_s_per_query", seconds / c.free.n, ".2f")
+    example = next((o for o, p in zip(c.outputs, c.parsed, strict=True) if p is None), None)
+    put("today_free_example", repr(example) if example is not None else "none")
+
+    m = run.many_shot
+    put("today_max_k", m.max_k, "d")
+    put("today_context", m.context, ",d")
+    put("today_price_model", m.model)
+    put("today_shots", _and([str(p.k) for p in m.points]))
+    for point in m.points:
+        key = f"today_k{point.k}"
+        score(key, point.score)
+        score(f"{key}_cal", point.score_calibrated)
+        put(f"{key}_tokens", point.prompt_tokens, ",.0f")
+        put(f"{key}_usd", point.usd_per_1000, ",.3f")
+        put(f"{key}_usd_cached", point.usd_per_1000_cached, ",.3f")
+        put(f"{key}_s", point.seconds_per_query, ".2f")
+    first, last = m.points[0], m.points[-1]
+    score("today_kmax", last.score)
+    best = max(m.points, key=lambda p: (p.score.correct, -p.k))  # ties: fewer demonstrations
+    put("today_best_k", best.k, "d")
+    score("today_best", best.score)
+    put("today_ms_cost_ratio", last.usd_per_1000 / first.usd_per_1000, ",.0f")
+    put("today_ms_cached_share", last.usd_per_1000_cached / last.usd_per_1000, ".0%")
+    put("today_ms_time_ratio", last.seconds_per_query / first.seconds_per_query, ",.0f")
+    t = run.many_shot_test
+    put("today_ms_k", t.k, "d")
+    put("today_ms_shots", shots(t.k))
+    put("today_ms_mode", "with calibration" if t.calibrated else "without calibration")
+    score("today_ms_test", t.score)
+    put("today_ms_test_usd", t.point.usd_per_1000, ",.3f")
+
+    d = run.demos
+    put("today_demo_shots", _and([str(k) for k in d.shots]))
+    for name in ("retrieved", "fixed"):
+        short = name[:3]
+        put(f"today_{short}_k", d.chosen_k[name], "d")
+        score(f"today_{short}", d.test[name])
+    put("today_ret_vs_fix", d.verdict)
+    if d.nearest_label is not None and d.nearest_verdict is not None:
+        score("today_nn", d.nearest_label)
+        put("today_ret_vs_nn", d.nearest_verdict)
+
+    x = run.distill
+    put("today_dist_n", x.n, "d")
+    put("today_teacher_shots", shots(x.teacher_k))
+    put("today_teacher_mode", "with calibration" if x.teacher_calibrated
+        else "without calibration")
+    score("today_teacher_agree", x.agreement)
+    score("today_student_teacher", x.teacher_student)
+    score("today_student_human", x.human_student)
+    put("today_dist_vs", x.verdict)
+
+    change = compare_runs(run.kept_before, run.kept_after)
+    put("today_kept_n", len(run.kept_before.rows), "d")
+    put("today_kept_k", run.kept_before.settings["k"], "d")
+    score("today_kept_before", change.score_before)
+    score("today_kept_after", change.score_after)
+    put("today_kept_worse", len(change.worse), "d")
+    put("today_kept_better", len(change.better), "d")
+    put("today_kept_changed", change.changed, "d")
+    put("today_kept_vs", change.verdict)
     return out
 
 

@@ -11,11 +11,14 @@ Every page of the site must work on a phone, pass axe-core and log no error in t
   the role its ``role="list"`` requires (axe: aria-required-children);
 - inline scripts that Sphinx 7 writes twice (sphinx-thebe's ``const THEBE_JS_URL``, which then
   throws "Identifier 'THEBE_JS_URL' has already been declared" on every page) are written once;
-- the colour mode defaults to "auto" (an empty default logs "Got invalid theme mode").
+- the colour mode defaults to "auto" (an empty default logs "Got invalid theme mode");
+- every page that moved (`course.MOVED`) keeps a small page at its old address that forwards
+  to the new one, with the anchor, so old links and bookmarks keep working.
 """
 
 from __future__ import annotations
 
+import html as _html
 import re
 from pathlib import Path
 from typing import Any
@@ -70,9 +73,38 @@ def _page_context(app: Any, pagename: str, templatename: str, context: dict[str,
         context["body"] = fix_body(context["body"])
 
 
+def forwarding_page(old: str, new: str) -> str:
+    """The HTML left at ``old`` (a page path without suffix) that forwards to ``new``."""
+    depth = old.count("/")
+    target = _html.escape("../" * depth + new + ".html")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>This page has moved</title>
+<link rel="canonical" href="{target}">
+<meta http-equiv="refresh" content="0; url={target}">
+<script>location.replace("{target}" + location.hash);</script>
+</head><body><main><h1>This page has moved</h1>
+<p>It is now at <a href="{target}">{target}</a>.</p></main></body></html>
+"""
+
+
+def _write_forwarding_pages(app: Any, exception: Exception | None) -> None:
+    from .course import MOVED
+
+    if exception is not None or app.builder.format != "html":
+        return
+    for old, new in MOVED.items():
+        if old in app.env.all_docs:  # never hide a real page that took the old address
+            continue
+        path = Path(app.outdir) / f"{old}.html"  # (a stale copy of the old page is replaced)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(forwarding_page(old, new), encoding="utf-8")
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.connect("config-inited", _config_inited)
     app.connect("html-page-context", _page_context)
+    app.connect("build-finished", _write_forwarding_pages)
     app.add_css_file("course-site.css")
     app.add_js_file("course-site.js", loading_method="defer")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

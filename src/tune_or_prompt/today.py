@@ -80,8 +80,10 @@ class Verdict:
         return f"{self.a if self.only_a > self.only_b else self.b} ahead"
 
     def __str__(self) -> str:
-        return (f"{self.text} ({self.a} alone right on {self.only_a} rows, {self.b} alone on "
-                f"{self.only_b}; sign test p = {self.p_value:.2f})")
+        p = "p < 0.01" if self.p_value < 0.01 else f"p = {self.p_value:.2f}"
+        rows = "row" if self.only_a == 1 else "rows"
+        return (f"{self.text} ({self.a} alone right on {self.only_a} {rows}, {self.b} alone "
+                f"on {self.only_b}; sign test {p})")
 
 
 def paired_verdict(gold: Sequence[str], a: Sequence[str | None], b: Sequence[str | None],

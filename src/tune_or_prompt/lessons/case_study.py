@@ -1,4 +1,4 @@
-"""Lesson 6 (Putting it together): read a head-to-head of a prompted and a fine-tuned system
+"""Lesson 7 (Putting it together): read a head-to-head of a prompted and a fine-tuned system
 (measured on the same rows by `tune_or_prompt.compare`) and check it against targets written
 down beforehand."""
 
@@ -41,7 +41,7 @@ def describe(side) -> str:
     return f"embeddings + classifier, {side.labelled_examples} labelled"
 
 
-SERVED = Serving(SERVERLESS)  # how Quillfield serves its models (Lesson 6)
+SERVED = Serving(SERVERLESS)  # how Quillfield serves its models (Lesson 7)
 
 
 def rows_from(sides: Sequence[Any], prices: Prices = PRICES, queries_per_day: float = 3_000,
