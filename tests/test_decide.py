@@ -8,6 +8,8 @@ import re
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tune_or_prompt import decide as D
 from tune_or_prompt.metrics import Prices
@@ -22,6 +24,10 @@ SPECIALISED = replace(GENERAL, task="intent", prompt_accuracy=0.6, prompt_tokens
 EVIDENCE = D.Evidence(GENERAL, SPECIALISED, "test evidence",
                       Prices(usd_per_cpu_hour=0.05, usd_per_million_input_tokens=0.15,
                              usd_per_million_output_tokens=0.6, usd_per_label=0.25))
+# The same, with embeddings + a classifier measured one point behind the fine-tuned encoder.
+WITH_EMBEDDINGS = replace(EVIDENCE, specialised=replace(
+    SPECIALISED, embeddings_accuracy=0.89, embeddings_labelled=200, embeddings_p95_ms=25,
+    embeddings_train_cpu_seconds=3))
 
 
 def situation(**changes) -> D.Situation:
@@ -218,3 +224,154 @@ def test_the_helper_prices_a_prompt_as_the_head_to_head_table_does():
         prompt, _, _ = D.costs_for(situation)
         table = side.cost_model(hosted_prompt=True, queries_per_day=3000, model=model)
         assert prompt.usd_per_1000() == pytest.approx(table.usd_per_1000())
+
+
+# --- The six choices ---------------------------------------------------------------------
+
+SIX = [  # (situation, evidence, the choice it must get)
+    (situation(labelled_examples=0), EVIDENCE, "prompt"),
+    (situation(), EVIDENCE, "fine-tune"),
+    (situation(), WITH_EMBEDDINGS, "embeddings + classifier"),
+    (situation(labelled_examples=0, knowledge_changes="weekly"), EVIDENCE, "prompt + retrieval"),
+    (situation(knowledge_changes="weekly"), EVIDENCE, "hybrid"),
+    (situation(prompt_model="open 1-8B", serving="serverless"), EVIDENCE, "measure first"),
+]
+
+
+def test_a_situation_for_each_of_the_six_choices():
+    assert [choice for *_, choice in SIX] == list(D.CHOICES)  # every choice, in menu order
+    for case, evidence, choice in SIX:
+        rec = D.recommend(case, evidence)
+        assert rec.choice == choice, (case, rec.as_text())
+        assert rec.reasons
+
+
+def test_embeddings_are_recommended_with_their_measured_numbers():
+    rec = D.recommend(situation(), WITH_EMBEDDINGS)
+    assert rec.choice == D.EMBEDDINGS and rec.numbers["embeddings_accuracy"] == 0.89
+    emb = next(r for r in rec.reasons if "frozen encoder's embeddings" in r)
+    assert "0.89" in emb and "0.90" in emb and "200 labelled" in emb  # both measured numbers
+    assert "3 CPU seconds against 40" in emb  # and what training each cost
+    assert "frozen" in rec.headline
+
+
+def test_embeddings_need_a_measurement_within_clear_loss():
+    assert D.recommend(situation(), EVIDENCE).choice == "fine-tune"  # not measured: never
+    behind = replace(WITH_EMBEDDINGS, specialised=replace(
+        WITH_EMBEDDINGS.specialised, embeddings_accuracy=0.9 - D.CLEAR_LOSS - 0.001))
+    rec = D.recommend(situation(), behind)
+    assert rec.choice == "fine-tune"
+    assert any("clearly more accurate" in r and "0.88" in r for r in rec.reasons)
+
+
+def test_embeddings_that_miss_the_latency_budget_leave_the_fine_tune():
+    slow = replace(WITH_EMBEDDINGS, specialised=replace(WITH_EMBEDDINGS.specialised,
+                                                        embeddings_p95_ms=80))
+    rec = D.recommend(situation(latency_budget_ms=50), slow)
+    assert rec.choice == "fine-tune"
+    assert any("80 ms misses your 50 ms" in r for r in rec.reasons)
+
+
+def test_embeddings_never_replace_a_prompt():
+    # The prompt wins on quality on the general task: a good embeddings score changes nothing.
+    good = replace(WITH_EMBEDDINGS, general=replace(GENERAL, embeddings_accuracy=0.9))
+    rec = D.recommend(situation(specialisation="general", queries_per_day=100), good)
+    assert rec.choice == "prompt"
+
+
+def test_changing_facts_with_embeddings_and_with_measure_first():
+    rec = D.recommend(situation(knowledge_changes="weekly"), WITH_EMBEDDINGS)
+    assert rec.choice == "hybrid" and "embeddings" in rec.headline
+    unmeasured = situation(prompt_model="open 1-8B", serving="serverless",
+                           knowledge_changes="monthly")
+    rec = D.recommend(unmeasured, EVIDENCE)
+    assert rec.choice == "measure first"  # measure before choosing between the combinations
+    assert any("retrieval" in r for r in rec.reasons)
+
+
+def test_measure_first_says_what_to_measure_and_on_which_rows():
+    rec = D.recommend(situation(prompt_model="open 1-8B", serving="serverless"), EVIDENCE)
+    assert rec.choice == "measure first" and rec.numbers["prompt_accuracy"] is None
+    reason = next(r for r in rec.reasons if r.startswith("Measure first"))
+    assert "validation tickets" in reason and "same rows" in reason
+    assert f"at least {round(D.CLEAR_GAIN * 100)} points" in reason
+    assert "Measure" in rec.headline
+    # The small local model was measured here: when nothing decides, it is a prompt.
+    even = replace(EVIDENCE, specialised=replace(SPECIALISED, prompt_accuracy=0.9))
+    rec = D.recommend(situation(serving="serverless", queries_per_day=100_000), even)
+    assert 90 < rec.numbers["days_to_break_even"] < 365  # cost does not decide either
+    assert rec.choice == "prompt" and any("about the same" in r for r in rec.reasons)
+    # When cost decides, it decides: no measure first at a high volume.
+    assert D.recommend(situation(prompt_model="open 1-8B", queries_per_day=100_000),
+                       EVIDENCE).choice == "fine-tune"
+
+
+accuracy = st.floats(0.3, 1.0)
+
+
+@st.composite
+def task_evidence(draw) -> D.TaskEvidence:
+    tuned = draw(accuracy)
+    # Embeddings near the fine-tuned encoder's score, where CLEAR_LOSS decides, or not measured.
+    near = st.sampled_from([-0.06, -0.03, -0.025, -D.CLEAR_LOSS, -0.015, -0.01, 0.0, 0.02])
+    emb = draw(st.none() | near.map(lambda d: tuned + d))
+    return replace(GENERAL, prompt_accuracy=draw(accuracy), finetune_accuracy=tuned,
+                   prompt_p95_ms=draw(st.floats(5, 2000)), finetune_p95_ms=draw(st.floats(5, 500)),
+                   prompt_tokens=draw(st.floats(20, 3000)),
+                   curve=((8, draw(accuracy)), (32, draw(accuracy)), (128, draw(accuracy))),
+                   embeddings_accuracy=emb, embeddings_labelled=200,
+                   embeddings_p95_ms=draw(st.none() | st.floats(5, 500)),
+                   embeddings_train_cpu_seconds=draw(st.none() | st.floats(0.1, 100)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(task=task_evidence(), labelled=st.sampled_from([0, 5, 30, 200, 1000]),
+       per_day=st.sampled_from([10, 100, 1000, 100_000]),
+       budget=st.sampled_from([5, 50, 300, 3000]),
+       specialisation=st.sampled_from(D.SPECIALISATION), changes=st.sampled_from(D.CHANGES),
+       model=st.sampled_from(D.PROMPT_MODELS), serving=st.sampled_from(D.SERVING))
+def test_recommend_always_answers_within_its_rules(task, labelled, per_day, budget,
+                                                   specialisation, changes, model, serving):
+    case = D.Situation(labelled, per_day, budget, specialisation, changes, model, serving)
+    evidence = D.Evidence(task, task, "property test", EVIDENCE.prices)
+    rec = D.recommend(case, evidence)
+    assert rec.choice in D.CHOICES and rec.reasons and rec.headline
+    # Embeddings + a classifier (alone, or as the trained part of a hybrid) only when measured
+    # less than CLEAR_LOSS behind the fine-tuned encoder.
+    if rec.choice == "embeddings + classifier" or (rec.choice == "hybrid"
+                                                   and "embeddings" in rec.headline):
+        assert task.embeddings_accuracy is not None
+        assert task.finetune_accuracy - task.embeddings_accuracy < D.CLEAR_LOSS
+        assert changes == "rarely" or rec.choice == "hybrid"
+    # Measure first only for a prompted model not measured here, with labels to fine-tune on.
+    if rec.choice == "measure first":
+        assert model != D.SMALL_LOCAL and labelled > 0
+    if model == D.SMALL_LOCAL or labelled == 0:
+        assert rec.choice != "measure first"
+
+
+def test_reference_evidence_wires_embeddings_from_the_reference_run():
+    from tune_or_prompt.compare import EMBEDDINGS, reference_run
+
+    ev = D.reference_evidence()
+    for task, key in (("reviews", "general"), ("tickets", "specialised")):
+        side = reference_run().side(task, EMBEDDINGS)
+        got = getattr(ev, key)
+        assert got.embeddings_accuracy == side.accuracy
+        assert got.embeddings_labelled == side.labelled_examples
+        assert got.embeddings_p95_ms == pytest.approx(1000 * side.latency_p95_s)
+        assert got.embeddings_train_cpu_seconds == side.setup_cpu_seconds
+    assert D.Evidence.from_json(ev.to_json()) == ev
+    assert D.Evidence.from_json(WITH_EMBEDDINGS.to_json()) == WITH_EMBEDDINGS
+
+
+def test_the_helper_reaches_all_six_choices_with_the_reference_evidence():
+    payload = D.DecisionHelper().payload()
+    assert payload["choices"] == list(D.CHOICES)
+    assert {payload["choices"][c] for c, _, _ in payload["results"].values()} == set(D.CHOICES)
+
+
+def test_recommendation_html_shows_every_choice():
+    for case, evidence, choice in SIX:
+        page = D.recommendation_html(D.recommend(case, evidence))
+        assert f"<strong>{choice}</strong>" in page

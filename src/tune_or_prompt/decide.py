@@ -1,12 +1,35 @@
 """The decision helper: describe your situation, get a recommendation with its reasons.
 
 `recommend` is the one source of truth. It weighs the situation against evidence: the accuracy,
-latency and cost of prompting and of fine-tuning measured on a task like yours (the course's
-sentiment task for general tasks, its bank intents for specialised ones), and, where nothing was
-measured here (the model you would prompt is not the small local one), published figures that
-match, each labelled "published" with its task and year. Costs come from `tune_or_prompt.costs`
-(`costs_for`, the same numbers as `cost_table`). The result is one of four recommendations:
-prompt, fine-tune, prompt + retrieval or hybrid.
+latency and cost of prompting, of fine-tuning and of embeddings + a classifier measured on a task
+like yours (the course's sentiment task for general tasks, its bank intents for specialised
+ones), and, where nothing was measured here (the model you would prompt is not the small local
+one), published figures that match, each labelled "published" with its task and year. Costs come
+from `tune_or_prompt.costs` (`costs_for`, the same numbers as `cost_table`). The result is one of
+the six `CHOICES`: prompt, fine-tune, embeddings + classifier, prompt + retrieval, hybrid or
+measure first.
+
+The rules, in order (see `recommend`):
+
+1. No labelled examples: prompt.
+2. Quality, where it was measured (the small local model): fine-tuning at least `CLEAR_GAIN`
+   ahead decides for it, `CLEAR_LOSS` or more behind for the prompt; too few labels to fine-tune
+   counts as "prompt".
+3. Latency, where the prompt's was measured: the prompt misses the p95 budget and the
+   fine-tuned model meets it: fine-tune.
+4. Cost at the volume: fine-tuning that pays back within `PAYS_BACK_DAYS` wins, beyond
+   `NEVER_PAYS_DAYS` the prompt does.
+5. Nothing decided: prompt, unless the prompted model was not measured here (and there are
+   labels): then **measure first**, since no rule can be applied honestly.
+6. Fine-tune chosen, and embeddings + a classifier measured less than `CLEAR_LOSS` behind the
+   fine-tuned encoder on the same test rows (and fitting the latency budget wherever the
+   fine-tuned encoder does): **embeddings + classifier**, cheaper to train and one frozen
+   encoder for many tasks. No embeddings measurement: never. Cost is not weighed again: both
+   need the same labels, the bulk of the set-up.
+7. Facts that change monthly or faster: prompt becomes **prompt + retrieval**; fine-tune and
+   embeddings + classifier become **hybrid** (a trained classifier for the stable task,
+   retrieval for the facts); measure first stays **measure first** (measure before choosing
+   between prompt + retrieval and hybrid: the facts need retrieval either way).
 
 `DecisionHelper` shows it two ways, like the quizzes: ipywidgets in a live kernel (calling
 `recommend` on every change) and a self-contained HTML/JS view for the static site, whose
@@ -28,7 +51,9 @@ from . import costs
 from .metrics import PRICES, Prices
 from .quiz.html_view import json_for_script
 
-CHOICES = ("prompt", "fine-tune", "prompt + retrieval", "hybrid")
+EMBEDDINGS = "embeddings + classifier"
+MEASURE_FIRST = "measure first"
+CHOICES = ("prompt", "fine-tune", EMBEDDINGS, "prompt + retrieval", "hybrid", MEASURE_FIRST)
 SPECIALISATION = ("general", "domain", "in-house")
 CHANGES = ("rarely", "monthly", "weekly")
 SMALL_LOCAL = "small local"  # the embedded SmolLM2-135M, run on your own server: measured here
@@ -36,7 +61,8 @@ PROMPT_MODELS = (SMALL_LOCAL, costs.OPEN_MODEL, costs.FRONTIER_API)
 SERVING = (costs.ALWAYS_ON, costs.SERVERLESS)
 # The rules' thresholds (the cheat sheet quotes them from here):
 CLEAR_GAIN = 0.05  # fine-tuning's measured accuracy gain that decides for it
-CLEAR_LOSS = 0.02  # fine-tuning's accuracy shortfall that decides for the prompt
+CLEAR_LOSS = 0.02  # fine-tuning's accuracy shortfall that decides for the prompt (and
+# embeddings + a classifier closer than this to the fine-tuned encoder is "as accurate")
 PAYS_BACK_DAYS = 90  # fine-tuning that pays for itself within this many days wins on cost
 NEVER_PAYS_DAYS = 365  # ... and beyond this many days the prompt wins on cost
 
@@ -72,7 +98,8 @@ class Situation:
 
 @dataclass(frozen=True)
 class TaskEvidence:
-    """Prompting and fine-tuning measured head to head on one task."""
+    """Prompting, fine-tuning and (optionally) embeddings + a classifier measured head to head
+    on one task."""
 
     task: str
     prompt_accuracy: float
@@ -86,6 +113,12 @@ class TaskEvidence:
     train_cpu_seconds: float
     curve: tuple[tuple[int, float], ...]  # (labelled examples, mean accuracy) of a cheap fine-tune
     requests_per_item: int = 1  # prompts sent per item (tickets: one for intent, one for urgency)
+    # Embeddings + a classifier (frozen encoder, trained linear head) on the same test rows;
+    # None where it was not measured (then it is never recommended).
+    embeddings_accuracy: float | None = None
+    embeddings_labelled: int | None = None
+    embeddings_p95_ms: float | None = None
+    embeddings_train_cpu_seconds: float | None = None
 
     def finetune_accuracy_at(self, labelled: int) -> float | None:
         """Expected fine-tuned accuracy with ``labelled`` examples: the measured curve,
@@ -147,6 +180,7 @@ def evidence_from(general: dict, specialised: dict, general_curve: list,
     """Evidence from `tune_or_prompt.compare` results: ``general`` and ``specialised`` are
     `head_to_head` sides by approach (a task the model knows, such as reviews, and one with
     in-house labels, such as tickets), the curves `compare.crossover` rows."""
+    from .compare import EMBEDDINGS as EMB_SIDE
     from .compare import FINE_TUNING, PROMPTING, finetune_means
     from .tasks import dataset
 
@@ -154,7 +188,7 @@ def evidence_from(general: dict, specialised: dict, general_curve: list,
         # The numbers of the head-to-head table (`compare.table`): quality on the dataset's main
         # label; tokens, latency, CPU time, labels and training for every question it answers
         # (a ticket gets its intent and its urgency), as a service would pay for them.
-        prompt, tuned = sides[PROMPTING], sides[FINE_TUNING]
+        prompt, tuned, emb = sides[PROMPTING], sides[FINE_TUNING], sides.get(EMB_SIDE)
         return TaskEvidence(
             task=dataset(prompt.task).main, prompt_accuracy=prompt.accuracy,
             prompt_p95_ms=1000 * prompt.latency_p95_s, prompt_tokens=prompt.prompt_tokens,
@@ -164,7 +198,11 @@ def evidence_from(general: dict, specialised: dict, general_curve: list,
             finetune_cpu_s_per_query=tuned.cpu_s_per_1000 / 1000,
             train_cpu_seconds=tuned.setup_cpu_seconds,
             curve=tuple(finetune_means(curve).items()),
-            requests_per_item=max(len(prompt.details), 1))
+            requests_per_item=max(len(prompt.details), 1),
+            embeddings_accuracy=emb.accuracy if emb else None,
+            embeddings_labelled=emb.labelled_examples if emb else None,
+            embeddings_p95_ms=1000 * emb.latency_p95_s if emb else None,
+            embeddings_train_cpu_seconds=emb.setup_cpu_seconds if emb else None)
     return Evidence(one(general, general_curve), one(specialised, specialised_curve), source,
                     prices)
 
@@ -268,10 +306,12 @@ def cost_table(evidence: Evidence | None = None, volumes: tuple[float, ...] = (1
 
 
 def recommend(situation: Situation, evidence: Evidence | None = None) -> Recommendation:
-    """Weigh the situation against the evidence; see the module docstring.
+    """Weigh the situation against the evidence; see the module docstring for the rules.
 
     Quality decides when it was measured and the gap is clear; otherwise latency (when the
-    prompt's latency was measured), then cost. Published figures are quoted, never counted."""
+    prompt's latency was measured), then cost; if none decides for an unmeasured prompted
+    model, measure first. A fine-tune gives way to embeddings + a classifier measured as
+    accurate. Published figures are quoted, never counted."""
     ev = evidence or reference_evidence()
     task = ev.for_task(situation.specialisation)
     prices = ev.prices
@@ -285,6 +325,7 @@ def recommend(situation: Situation, evidence: Evidence | None = None) -> Recomme
     like = ("the course's sentiment task (the model already knows it)"
             if situation.specialisation == "general"
             else "the course's eight bank intents (in-house labels)")
+    rows = "reviews" if situation.specialisation == "general" else "tickets"  # its validation set
     quality = latency = cost = None  # each: "fine-tune", "prompt" or None (does not decide)
 
     # Quality: measured for the small local model; published figures otherwise.
@@ -315,7 +356,7 @@ def recommend(situation: Situation, evidence: Evidence | None = None) -> Recomme
             f"Quality: no {situation.prompt_model} model was measured here, so accuracy cannot "
             f"decide it. The fine-tuned encoder is expected to reach about {_pct(tuned_acc)} on "
             f"{like} with {n:,} labelled examples; prompt your model on the same validation "
-            "tickets and compare before you choose.")
+            f"{rows} and compare before you choose.")
         if situation.prompt_model == costs.FRONTIER_API:
             reasons.append(PUBLISHED["bucher2024"])
         reasons.append(PUBLISHED["zhao2024loraland"])
@@ -381,28 +422,74 @@ def recommend(situation: Situation, evidence: Evidence | None = None) -> Recomme
             cost = "prompt"
 
     # Decide: measured quality first, then measured latency, then cost.
-    base = (quality or latency or cost or "prompt") if n else "prompt"
+    decided = quality or latency or cost
+    if not n:
+        base = "prompt"
+    elif decided is None and not local:
+        base = MEASURE_FIRST
+        reasons.append(
+            f"Measure first: neither quality, latency nor cost decides it, and no "
+            f"{situation.prompt_model} model was measured here. Prompt it on your validation "
+            f"examples (in this course, the validation {rows}) and score a fine-tuned encoder "
+            f"trained on your {n:,} labelled examples on the same rows, with the same metric. "
+            f"Fine-tune if it is at least {CLEAR_GAIN * 100:.0f} points of accuracy ahead, "
+            f"prompt if it is {CLEAR_LOSS * 100:.0f} points or more behind.")
+    else:
+        base = decided or "prompt"
+
+    # A fine-tune gives way to embeddings + a classifier when that was measured as accurate.
+    emb_acc = task.embeddings_accuracy
+    if base == "fine-tune" and emb_acc is not None:
+        shortfall = task.finetune_accuracy - emb_acc
+        labelled = task.embeddings_labelled or task.finetune_labelled
+        emb = (f"Measured on the same test rows of {like}: a linear classifier on the frozen "
+               f"encoder's embeddings, trained on {labelled:,} labelled examples, scored "
+               f"{_pct(emb_acc)} accuracy; the encoder with every weight fine-tuned on "
+               f"{task.finetune_labelled:,} scored {_pct(task.finetune_accuracy)}")
+        emb_p95 = task.embeddings_p95_ms
+        if shortfall >= CLEAR_LOSS:
+            reasons.append(f"{emb}: fine-tuning every weight is clearly more accurate.")
+        elif emb_p95 is not None and emb_p95 > budget and tuned_ok:
+            reasons.append(f"{emb}, about as accurate, but its measured p95 latency of "
+                           f"{emb_p95:,.0f} ms misses your {budget:,.0f} ms, which the fine-tuned "
+                           f"encoder's {task.finetune_p95_ms:,.0f} ms meets: fine-tune.")
+        else:
+            train = (f" It trains in {task.embeddings_train_cpu_seconds:,.0f} CPU seconds "
+                     f"against {task.train_cpu_seconds:,.0f}"
+                     if task.embeddings_train_cpu_seconds is not None else " It trains faster")
+            reasons.append(f"{emb}: about as accurate (less than {CLEAR_LOSS * 100:.0f} points "
+                           f"behind), so keep the encoder frozen.{train}, and one frozen "
+                           "encoder can serve many tasks, each with its own small classifier.")
+            base = EMBEDDINGS
+
     changing = situation.knowledge_changes != "rarely"
     if changing:
         how_often = "every week" if situation.knowledge_changes == "weekly" else "every month"
         reasons.append(f"The facts change {how_often}: put them in the prompt at request time "
                        "(retrieval) instead of in weights, which stay stale until you retrain.")
-    choice = {("prompt", False): "prompt", ("fine-tune", False): "fine-tune",
-              ("prompt", True): "prompt + retrieval", ("fine-tune", True): "hybrid"}[
-        (base, changing)]
+    choice = base
+    if changing:
+        choice = {"prompt": "prompt + retrieval", "fine-tune": "hybrid", EMBEDDINGS: "hybrid",
+                  MEASURE_FIRST: MEASURE_FIRST}[base]
     headline = {
         "prompt": "Prompt the model; measure, and keep labelling in case you need to switch.",
         "fine-tune": "Fine-tune a small model on your labelled examples.",
+        EMBEDDINGS: "Train a small classifier on a frozen encoder's embeddings of your labelled "
+                    "examples.",
         "prompt + retrieval": "Prompt the model and retrieve the current facts for each request.",
         "hybrid": "Combine: a fine-tuned model for the stable task, retrieval for the facts that "
                   "change.",
+        MEASURE_FIRST: "Measure your model's accuracy first: prompt it and score a fine-tuned "
+                       "encoder on the same validation rows, then decide.",
     }[choice]
-    if n and quality is None and not local:
-        headline += " Measure your model's accuracy first: it was not measured here."
+    if choice == "hybrid" and base == EMBEDDINGS:
+        headline = ("Combine: a classifier on a frozen encoder's embeddings for the stable task, "
+                    "retrieval for the facts that change.")
     numbers = {"prompt_accuracy": task.prompt_accuracy if local else None,
                "finetune_accuracy": tuned_acc,
                "prompt_p95_ms": task.prompt_p95_ms if local else None,
-               "finetune_p95_ms": task.finetune_p95_ms, "days_to_break_even": days,
+               "finetune_p95_ms": task.finetune_p95_ms,
+               "embeddings_accuracy": emb_acc, "days_to_break_even": days,
                "setup_usd": tuned_cost.setup_usd,
                "prompt_usd_per_1000": prompt_cost.usd_per_1000(),
                "finetune_usd_per_1000": tuned_cost.usd_per_1000()}

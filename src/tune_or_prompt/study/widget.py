@@ -1,4 +1,4 @@
-"""The live-kernel views of Review and the decision drill (ipywidgets)."""
+"""The live-kernel views of the study modes (ipywidgets)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import ipywidgets as w
 
 from .. import decide
 from ..course import BY_SLUG
-from ..quiz.widget import QuestionWidget
+from ..quiz.grading import Result
+from ..quiz.widget import WRAP_STYLE, QuestionWidget
 from . import scheduler
 
 if TYPE_CHECKING:
-    from . import Drill, DrillResult, Flashcards, Mixed, Review
+    from . import Drill, DrillResult, ExplainItBack, Flashcards, Mixed, Review, WorkedExamples
 
 
 class ReviewWidget:
@@ -70,15 +71,16 @@ class DrillWidget:
         self.drill = drill
         self.answered = self.correct = 0
         self.situation = w.HTML()
-        self.buttons = [w.Button(description=c) for c in decide.CHOICES]
+        self.buttons = [w.Button(description=c, layout=w.Layout(width="auto"))
+                        for c in decide.CHOICES]
         for b in self.buttons:
             b.on_click(lambda b: self.choose(b.description))
         self.feedback = w.HTML()
         self.score = w.HTML()
         self.next_button = w.Button(description="Next situation", button_style="primary")
         self.next_button.on_click(lambda _: self.next())
-        self.box = w.VBox([self.score, self.situation, w.HBox(self.buttons), self.feedback,
-                           self.next_button])
+        choices = w.HBox(self.buttons, layout=w.Layout(flex_flow="row wrap"))  # six: may wrap
+        self.box = w.VBox([self.score, self.situation, choices, self.feedback, self.next_button])
         self.result: DrillResult | None = None
         self._show()
 
@@ -217,3 +219,119 @@ class FlashcardsWidget:
         self.last = f"Box {card.box}: that card comes back on {card.due}. "
         self.show_next()
         return card
+
+
+class WorkedWidget:
+    """Worked examples, faded: each problem's worked steps shown, its hidden steps asked, each
+    graded by `quiz.grading.grade` (through `WorkedProblem.grade`)."""
+
+    def __init__(self, worked: WorkedExamples):
+        from ..quiz.render import md_block, md_inline
+
+        self.worked = worked
+        self.inputs: dict[tuple[int, int], w.Text] = {}
+        self.feedback: dict[tuple[int, int], w.HTML] = {}
+        self.results: dict[tuple[int, int], Result] = {}
+        self.score = w.HTML()
+        rows: list[Any] = [self.score]
+        for n, problem in enumerate(worked.problems):
+            asked = problem.hidden
+            title = (f"Problem {problem.number}: fully worked" if not asked else
+                     f"Problem {problem.number}: {asked} step{'s' if asked != 1 else ''} "
+                     "for you")
+            rows.append(w.HTML(f"<h3>{html.escape(title)}</h3>{md_block(problem.givens)}"))
+            for i, step in enumerate(problem.steps):
+                label = f"Step {i + 1}. <strong>{html.escape(step.name)}</strong> = " \
+                        f"{md_inline(step.formula)}"
+                if i not in problem.hidden_steps:
+                    rows.append(w.HTML(f"<p>{label} = {md_inline(step.working)} = "
+                                       f"<strong>{step.shown()}</strong></p>"))
+                    continue
+                box = w.Text(placeholder="your answer", description="", continuous_update=False)
+                check = w.Button(description="Check")
+                feedback = w.HTML()
+                check.on_click(lambda _, key=(n, i): self.check(*key))
+                self.inputs[(n, i)], self.feedback[(n, i)] = box, feedback
+                rows.append(w.VBox([w.HTML(f"<p>{label} = ?</p>"), w.HBox([box, check]),
+                                    feedback]))
+        self.box = w.VBox(rows)
+        self._score()
+
+    def _score(self) -> None:
+        right = sum(r.correct for r in self.results.values())
+        self.score.value = f"<p>Steps right: {right} of {len(self.inputs)}</p>"
+
+    def check(self, problem: int, step: int) -> Result:
+        """Grade what is in the box of ``step`` of ``problem`` and show the feedback."""
+        from ..quiz.render import md_inline
+
+        result = self.worked.problems[problem].grade(step, self.inputs[(problem, step)].value)
+        if result.answered:
+            self.results[(problem, step)] = result
+            verdict = "&#10004; <strong>Right.</strong>" if result.correct else \
+                "&#10008; <strong>Not yet.</strong>"
+            self.feedback[(problem, step)].value = f"<p>{verdict} {md_inline(result.message)}</p>"
+        else:
+            self.feedback[(problem, step)].value = f"<p>{md_inline(result.message)}</p>"
+        self._score()
+        return result
+
+    def answer(self, problem: int, step: int, response: Any) -> Result:
+        """Type ``response`` into a step's box and check it (as a learner would)."""
+        self.inputs[(problem, step)].value = str(response)
+        return self.check(problem, step)
+
+
+class ExplainWidget:
+    """Explain it back: a text box per prompt, then the model answer and a checklist to tick."""
+
+    def __init__(self, explain: ExplainItBack):
+        from ..quiz.render import md_block, md_inline
+
+        self.explain = explain
+        self.texts: list[w.Textarea] = []
+        self.answers: list[w.HTML] = []
+        self.checklists: list[list[w.Checkbox]] = []
+        self.panels: list[w.VBox] = []
+        self.tallies: list[w.HTML] = []
+        rows: list[Any] = []
+        for n, p in enumerate(explain.prompts):
+            text = w.Textarea(placeholder="Your explanation, in your own words",
+                              layout=w.Layout(width="100%", height="8em"))
+            reveal = w.Button(description="Show model answer", button_style="primary")
+            boxes = [w.Checkbox(description=c, value=False, indent=False,
+                                layout=w.Layout(width="100%")) for c in p.checklist]
+            tally = w.HTML()
+            for box in boxes:
+                box.observe(lambda _, n=n: self._tally(n), names="value")
+            panel = w.VBox([w.HTML(f"<p><strong>A model answer</strong></p>"
+                                   f"{md_block(p.model_answer)}"
+                                   "<p><strong>Grade yourself: tick each point your explanation made</strong></p>"),
+                            *boxes, tally])
+            panel.layout.display = "none"
+            panel.add_class("tq-options")  # long checklist points wrap (WRAP_STYLE)
+            reveal.on_click(lambda _, n=n: self.reveal(n))
+            self.texts.append(text)
+            self.checklists.append(boxes)
+            self.panels.append(panel)
+            self.tallies.append(tally)
+            rows.append(w.VBox([w.HTML(f"<h3>{html.escape(p.title)}</h3>{md_block(p.prompt)}"
+                                       f"<p><em>{md_inline('From ' + BY_SLUG[p.lesson].title)}"
+                                       "</em></p>"), text, reveal, panel]))
+            self._tally(n)
+        self.box = w.VBox([*rows, w.HTML(WRAP_STYLE)])
+
+    def reveal(self, n: int) -> None:
+        self.panels[n].layout.display = None
+
+    def tick(self, n: int, point: int, value: bool = True) -> int:
+        """Tick (or untick) a checklist point; returns how many points are ticked."""
+        self.checklists[n][point].value = value
+        return self.points(n)
+
+    def points(self, n: int) -> int:
+        return sum(box.value for box in self.checklists[n])
+
+    def _tally(self, n: int) -> None:
+        self.tallies[n].value = (f"<p>Your explanation covers {self.points(n)} of "
+                                 f"{len(self.checklists[n])} points.</p>")
