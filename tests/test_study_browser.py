@@ -122,6 +122,7 @@ def test_the_browser_and_python_schedulers_agree(page, site_url):
 def test_the_drill_grades_against_the_decision_function(page, site_url):
     page.goto(f"{site_url}/study/decision-drill.html")
     drill = page.locator("[data-top-study]")
+    assert drill.locator("button.ts-choice").all_inner_texts() == list(decide.CHOICES)  # all six
     right_count = 0
     for n in range(8):
         key = drill.get_attribute("data-situation")
@@ -362,7 +363,8 @@ def test_flashcards_with_the_keyboard_only(page, site_url):
 
 
 @pytest.mark.parametrize("name", ["study/review", "study/decision-drill", "study/flashcards",
-                                  "quizzes/progress"])
+                                  "quizzes/progress", "study/worked-examples",
+                                  "study/explain-it-back", "study/quick-path"])
 def test_study_widgets_pass_axe_in_both_themes(page, site_url, bank, name):
     from site_audit import AXE_JS, set_theme
 
@@ -378,10 +380,146 @@ def test_study_widgets_pass_axe_in_both_themes(page, site_url, bank, name):
     elif name == "study/review":
         study.locator(".tq-question input").first.check()
         study.get_by_role("button", name="Check").click()
+    elif name == "study/worked-examples":  # a verdict shown
+        asked = study.first.locator('li[data-step="asked"]')
+        asked.nth(0).locator("input").fill("1")
+        asked.nth(0).get_by_role("button", name="Check").click()
+    elif name == "study/explain-it-back":
+        study.locator(".ts-reveal").first.click()
+        study.locator(".ts-checklist input").first.check()
+    elif name == "study/quick-path":
+        study = page.locator("[data-top-quiz]")
+        study.locator(".tq-question input").first.check()
+        study.get_by_role("button", name="Check").first.click()
+    widget = "[data-top-quiz]" if name == "study/quick-path" else "[data-top-study]"
     page.add_script_tag(path=str(AXE_JS))
     for theme in ("light", "dark"):
         set_theme(page, theme)
         found = page.evaluate("""async () => {  // only the study widget (the theme is audited apart)
-            const r = await axe.run({include: [["[data-top-study]"]]}, {resultTypes: ["violations"]});
-            return r.violations.map(v => [v.id, v.nodes.map(n => n.target.join(" "))]); }""")
+            const r = await axe.run({include: [[WIDGET]]}, {resultTypes: ["violations"]});
+            return r.violations.map(v => [v.id, v.nodes.map(n => n.target.join(" "))]); }"""
+                              .replace("WIDGET", json.dumps(widget)))
         assert found == [], (theme, found)
+
+
+# --- Worked examples, explain it back and the quick path (issue #16) ---------------------------
+
+def test_a_faded_step_is_graded_wrong_then_right_and_kept(page, site_url):
+    from tune_or_prompt.study import faded_steps
+    from tune_or_prompt.study.worked import problems
+
+    problem = problems("metrics", 2026)[1]  # one step (F1) left to fill in
+    (index,) = problem.hidden_steps
+    step = problem.steps[index]
+    qid = problem.question(index).id
+    page.goto(f"{site_url}/study/worked-examples.html")
+    worked = page.locator("[data-top-study]").first
+    first = worked.locator(f'[data-problem="{problems("metrics", 2026)[0].id}"]')
+    assert first.locator('[data-step="asked"]').count() == 0  # the first is fully worked
+    assert step.name in worked.locator(f'[data-problem="{problem.id}"]').inner_text()
+    asked = worked.locator(f'li[data-qid="{qid}"]')
+    feedback = asked.locator(".tq-feedback")
+    assert feedback.get_attribute("aria-live") == "polite" and feedback.get_attribute("role") == "status"
+    asked.get_by_label(step.name).fill(f"{(problem.steps[0].answer + problem.steps[1].answer) / 2 + 0.05:.3f}")
+    asked.get_by_role("button", name="Check").click()
+    assert feedback.inner_text().startswith("\u2718") and "Not yet." in feedback.inner_text()
+    assert asked.get_attribute("data-correct") == "false"
+    asked.get_by_label(step.name).fill(step.shown())
+    asked.get_by_label(step.name).press("Enter")  # Enter checks too
+    assert "Right." in feedback.inner_text() and step.shown() in feedback.inner_text()
+    assert asked.get_attribute("data-correct") == "true"
+    assert worked.locator(".ts-worked-score").inner_text() == "Steps you filled in right here: 1 of 6."
+    page.reload()  # the answer and its verdict are kept
+    asked = page.locator(f'[data-top-study] li[data-qid="{qid}"]')
+    assert asked.locator("input").input_value() == step.shown()
+    assert "Right." in asked.locator(".tq-feedback").inner_text()
+    page.goto(f"{site_url}/quizzes/progress.html")
+    row = page.locator('[data-top-study] tr[data-mode="worked"] td').inner_text()
+    assert row == f"1 of {faded_steps()} faded steps right"
+    assert page.errors == [] and page.outside_requests == []
+
+
+def test_explain_it_back_reveal_and_checklist_persist(page, site_url):
+    from tune_or_prompt.study.explain import load_prompts
+
+    prompts = load_prompts()
+    first = prompts[0]
+    page.goto(f"{site_url}/study/explain-it-back.html")
+    root = page.locator("[data-top-study]")
+    sec = root.locator(f'[data-prompt="{first.id}"]')
+    assert root.locator(".ts-explain").count() == len(prompts)
+    model = sec.locator(".ts-model")
+    assert model.is_hidden()
+    sec.get_by_label("Your explanation, in your own words").fill("The examples sit in the prompt.")
+    reveal = sec.locator("button.ts-reveal")
+    assert reveal.inner_text() == "Show model answer"
+    assert reveal.get_attribute("aria-expanded") == "false"
+    reveal.click()
+    assert model.is_visible() and reveal.get_attribute("aria-expanded") == "true"
+    assert reveal.inner_text() == "Hide model answer"
+    assert page.evaluate("document.activeElement.type") == "checkbox"  # focus moves to the list
+    boxes = sec.locator(".ts-checklist input[type=checkbox]")
+    assert boxes.count() == len(first.checklist)
+    boxes.nth(0).check()
+    boxes.nth(2).check()
+    assert sec.locator(".ts-tally").inner_text() == (
+        f"Your explanation covers 2 of {len(first.checklist)} points.")
+    assert root.locator(".ts-explain-score").inner_text().startswith(
+        f"1 of {len(prompts)} explanations checked against the model answer; 2 points ticked.")
+    page.reload()
+    sec = page.locator(f'[data-top-study] [data-prompt="{first.id}"]')
+    assert sec.locator(".ts-model").is_visible()
+    assert sec.locator("textarea").input_value() == "The examples sit in the prompt."
+    checked = sec.locator(".ts-checklist input[type=checkbox]")
+    assert [checked.nth(i).is_checked() for i in range(checked.count())][:3] == [True, False, True]
+    page.goto(f"{site_url}/quizzes/progress.html")
+    row = page.locator('[data-top-study] tr[data-mode="explain"] td').inner_text()
+    assert row == f"1 of {len(prompts)} explanations checked, 2 checklist points ticked"
+    assert page.errors == []
+
+
+def test_the_quick_path_grades_its_questions_and_links_the_course(page, site_url, site, bank):
+    from tune_or_prompt.study import QUICK_QUESTIONS
+
+    page.goto(f"{site_url}/study/quick-path.html")
+    quiz = page.locator("[data-top-quiz]")
+    shown = [quiz.locator(".tq-question").nth(i).get_attribute("data-qid") for i in range(5)]
+    assert shown == list(QUICK_QUESTIONS)
+    right, wrong = bank.get(QUICK_QUESTIONS[0]), bank.get(QUICK_QUESTIONS[2])
+    q1 = quiz.locator(f'[data-qid="{right.id}"]')
+    answer(q1, right, correct_response(right))
+    assert "Correct." in check(q1)
+    q3 = quiz.locator(f'[data-qid="{wrong.id}"]')
+    answer(q3, wrong, wrong_response(wrong))
+    assert "Not quite." in check(q3)
+    assert quiz.locator(".tq-score").inner_text() == "Score: 1 of 5 correct (2 answered)"
+    assert page.errors == [] and page.outside_requests == []
+    page.goto(f"{site_url}/quizzes/progress.html")
+    row = page.locator('[data-top-study] tr[data-mode="quick"] td').inner_text()
+    assert row == "1 of 5 questions right (2 answered)"
+    page.goto(f"{site_url}/study/quick-path.html")
+    route = page.locator("article ol").first
+    hrefs = route.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert len(hrefs) >= 5
+    for href in hrefs:  # every stop is a page (and anchor) of the built site
+        path, _, anchor = href.partition("#")
+        target = (site / "study" / path).resolve()
+        assert target.is_file(), href
+        if anchor:
+            assert f'id="{anchor}"' in target.read_text(), href
+
+
+def test_worked_examples_with_the_keyboard_only(page, site_url):
+    from tune_or_prompt.study.worked import problems
+
+    problem = problems("budget", 2026)[1]
+    (index,) = problem.hidden_steps
+    page.goto(f"{site_url}/study/worked-examples.html")
+    box = page.locator(f'li[data-qid="{problem.question(index).id}"] input')
+    box.focus()
+    page.keyboard.type(problem.steps[index].shown())
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Check"
+    page.keyboard.press("Enter")
+    assert "Right." in page.locator(f'li[data-qid="{problem.question(index).id}"] .tq-feedback'
+                                     ).inner_text()

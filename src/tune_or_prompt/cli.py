@@ -12,20 +12,41 @@ from typing import NoReturn
 
 
 def _quiz_check(args: argparse.Namespace) -> int:
+    """The bank (or the files and folders given) and the explain-it-back prompts: with no paths,
+    both; a file named explain-it-back.yaml among the paths is checked as prompts."""
     from .quiz import check_paths, find_bank_dir
+    from .study.explain import FILE_NAME, check_file, explain_path
 
-    paths = [Path(p) for p in args.paths] or [find_bank_dir()]
-    questions, problems = check_paths(paths)
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    if problems:
-        print(f"{len(problems)} problem(s) found in {', '.join(map(str, paths))}.", file=sys.stderr)
+    given = [Path(p) for p in args.paths]
+    explain = [p for p in given if p.name == FILE_NAME]
+    paths = [p for p in given if p.name != FILE_NAME]
+    if not given:
+        paths = [find_bank_dir()]
+        try:
+            explain = [explain_path()]
+        except FileNotFoundError:
+            explain = []
+    questions, problems = check_paths(paths) if paths else ([], [])
+    prompts = []
+    messages = [str(p) for p in problems]
+    for path in explain:
+        found, wrong = check_file(path)
+        prompts += found
+        messages += wrong
+    for message in messages:
+        print(message, file=sys.stderr)
+    if messages:
+        where = ", ".join(map(str, paths + explain))
+        print(f"{len(messages)} problem(s) found in {where}.", file=sys.stderr)
         return 1
-    by_lesson: dict[str, int] = {}
-    for q in questions:
-        by_lesson[q.lesson] = by_lesson.get(q.lesson, 0) + 1
-    summary = ", ".join(f"{lesson}: {n}" for lesson, n in by_lesson.items())
-    print(f"OK: {len(questions)} questions ({summary}).")
+    if paths:
+        by_lesson: dict[str, int] = {}
+        for q in questions:
+            by_lesson[q.lesson] = by_lesson.get(q.lesson, 0) + 1
+        summary = ", ".join(f"{lesson}: {n}" for lesson, n in by_lesson.items())
+        print(f"OK: {len(questions)} questions ({summary}).")
+    if explain:
+        print(f"OK: {len(prompts)} explain-it-back prompts ({', '.join(map(str, explain))}).")
     return 0
 
 
@@ -392,8 +413,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     quiz = sub.add_parser("quiz", help="work with the question bank")
     quiz_sub = quiz.add_subparsers(dest="quiz_command", required=True)
-    check = quiz_sub.add_parser("check", help="validate bank files; exit 1 and list every problem")
-    check.add_argument("paths", nargs="*", help="bank files or folders (default: quizzes/bank)")
+    check = quiz_sub.add_parser("check", help="validate bank files and the explain-it-back "
+                                "prompts; exit 1 and list every problem")
+    check.add_argument("paths", nargs="*", help="bank files or folders, or an explain-it-back.yaml "
+                       "(default: quizzes/bank and study/explain-it-back.yaml)")
     check.set_defaults(func=_quiz_check)
     models = sub.add_parser("models", help="list the course's models and whether they are installed")
     models.set_defaults(func=_models)

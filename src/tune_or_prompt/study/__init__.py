@@ -1,10 +1,14 @@
-"""Ways to study: spaced review, the decision drill, mistakes to retry, and study progress.
+"""Ways to study: spaced review, the decision drill, mistakes to retry, worked examples,
+explain it back, the quick path, and study progress.
 
 Like the quizzes, each mode is one object shown two ways: ipywidgets in a live kernel, and a
 self-contained HTML/JS fragment on the static site that works with no kernel and no network.
 Questions are graded by `quiz.grading` (the browser by quiz.js, from the same answer data);
 reviews are scheduled by `study.scheduler` (the browser from the same rules, sent as data);
-the drill is graded against `decide.recommend` (the browser from its precomputed answers).
+the drill is graded against `decide.recommend` (the browser from its precomputed answers);
+worked examples' steps are numeric questions whose answers `study.worked` computes with the
+package's own formulas (graded by `quiz.grading` too); explain-it-back prompts come from
+``study/explain-it-back.yaml`` (`study.explain`); the quick path is a `quiz.Quiz` of bank questions.
 
 >>> from tune_or_prompt.study import review, drill
 >>> review()          # in a notebook: the questions due today
@@ -25,14 +29,23 @@ from ..quiz.payload import lesson_links, question_payload
 from ..quiz.schema import Bank
 from . import scheduler
 
-__all__ = ["Drill", "Flashcards", "Mistakes", "Mixed", "Review", "StudyProgress", "drill",
-           "flashcards", "interleave", "mistakes", "mixed", "print_style", "review", "study_progress"]
+__all__ = ["Drill", "ExplainItBack", "Flashcards", "Mistakes", "Mixed", "Review", "StudyProgress",
+           "WorkedExamples", "drill", "explain_it_back", "flashcards", "interleave", "mistakes",
+           "mixed", "print_style", "quick_path", "review", "study_progress", "worked_examples"]
 
 STUDY_PREFIX = "top-study:v1:"
 REVIEW_KEY = STUDY_PREFIX + "review"
 DRILL_KEY = STUDY_PREFIX + "drill"
 MIXED_KEY = STUDY_PREFIX + "mixed"
 FLASHCARDS_KEY = STUDY_PREFIX + "flashcards"
+WORKED_KEY = STUDY_PREFIX + "worked"
+EXPLAIN_KEY = STUDY_PREFIX + "explain"
+QUICK_PATH_ID = "quick-path"  # a quiz: its answers are kept under the quiz prefix
+WORKED_SEED = 2026  # the seed of the worked-examples page (My progress counts its steps)
+# The quick path's five questions: one idea each from the decision's core (bank ids).
+QUICK_QUESTIONS: tuple[str, ...] = ("two-ways/main-difference", "prompting/product-facts",
+                                    "measuring/matrix-precision", "choosing/break-even",
+                                    "choosing/measure-first")
 EXPORT_FORMAT = "tune-or-prompt-progress"
 EXPORT_VERSION = 1
 
@@ -331,6 +344,120 @@ class Drill(_Mode):
         return f"<Decision drill, seed {self.seed}: {len(self.order)} situations>"
 
 
+# --- Worked examples, faded ---------------------------------------------------------------
+
+class WorkedExamples(_Mode):
+    """Worked examples of one kind (`worked.KINDS`), faded: the first fully worked, each next
+    one hiding one more step. Reproducible by ``seed``; every answer from the package's
+    formulas (`worked`), every step graded by `quiz.grading`."""
+
+    label = "Worked examples"
+
+    def __init__(self, kind: str = "metrics", seed: int = WORKED_SEED):
+        from .worked import KINDS, TITLES, problems
+
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r}: choose from {', '.join(KINDS)}")
+        self.kind, self.seed = kind, seed
+        self.problems = problems(kind, seed)
+        self.label = f"Worked examples: {TITLES[kind]}"  # one region per kind, each named
+
+    def config(self) -> dict[str, Any]:
+        from ..quiz.render import md_block, md_inline
+
+        items = []
+        for p in self.problems:
+            steps = []
+            for i, step in enumerate(p.steps):
+                entry: dict[str, Any] = {"name": step.name, "formula": md_inline(step.formula)}
+                if i in p.hidden_steps:
+                    entry["question"] = question_payload(p.question(i))
+                else:
+                    entry["working"] = md_inline(step.working)
+                    entry["answer"] = step.shown()
+                    entry["unit"] = step.unit
+                steps.append(entry)
+            items.append({"id": p.id, "number": p.number, "hidden": p.hidden,
+                          "givens": md_block(p.givens), "steps": steps})
+        return {"mode": "worked", "kind": self.kind, "seed": self.seed, "storageKey": WORKED_KEY,
+                "problems": items}
+
+    def widget(self) -> Any:
+        if self._widget is None:
+            from .widget import WorkedWidget
+
+            self._widget = WorkedWidget(self)
+        return self._widget
+
+    def widget_box(self) -> Any:
+        return self.widget().box
+
+    def __repr__(self) -> str:
+        asked = sum(p.hidden for p in self.problems)
+        return (f"<Worked examples ({self.kind}), seed {self.seed}: {len(self.problems)} "
+                f"problems, {asked} steps to fill in>")
+
+
+def worked_examples(kind: str = "metrics", seed: int = WORKED_SEED) -> WorkedExamples:
+    return WorkedExamples(kind, seed)
+
+
+def faded_steps(seed: int = WORKED_SEED) -> int:
+    """How many steps the worked-examples page leaves to the learner, all kinds together."""
+    from .worked import KINDS, problems
+
+    return sum(p.hidden for kind in KINDS for p in problems(kind, seed))
+
+
+# --- Explain it back -------------------------------------------------------------------------
+
+class ExplainItBack(_Mode):
+    """Prompts to explain an idea in your own words, then a model answer and a checklist to
+    grade yourself (`explain`). On the site the self-grade is kept in the browser."""
+
+    label = "Explain it back"
+
+    def __init__(self, path: Any = None):
+        from .explain import load_prompts
+
+        self.prompts = load_prompts(path)
+
+    def config(self) -> dict[str, Any]:
+        from .explain import payload
+
+        return {"mode": "explain", "storageKey": EXPLAIN_KEY, "lessons": lesson_links("../"),
+                "prompts": [payload(p) for p in self.prompts]}
+
+    def widget(self) -> Any:
+        if self._widget is None:
+            from .widget import ExplainWidget
+
+            self._widget = ExplainWidget(self)
+        return self._widget
+
+    def widget_box(self) -> Any:
+        return self.widget().box
+
+    def __repr__(self) -> str:
+        return f"<Explain it back: {len(self.prompts)} prompts>"
+
+
+def explain_it_back(path: Any = None) -> ExplainItBack:
+    return ExplainItBack(path)
+
+
+# --- The quick path --------------------------------------------------------------------------
+
+def quick_path(bank: Bank | None = None) -> Any:
+    """The quick path's five questions (`QUICK_QUESTIONS`), as a quiz: the quiz's own view and
+    grader, its answers kept like a lesson quiz's."""
+    from ..quiz import Quiz
+
+    bank = bank or load_bank()
+    return Quiz([bank.get(i) for i in QUICK_QUESTIONS], QUICK_PATH_ID,
+                "Quick path: five questions")
+
+
 class StudyProgress(_Mode):
     """Study modes on My progress, with export and import of all progress (site only)."""
 
@@ -343,12 +470,18 @@ class StudyProgress(_Mode):
         return {"mode": "progress", **_common(self.bank), "drillKey": DRILL_KEY,
                 "mixedKey": MIXED_KEY, "flashKey": FLASHCARDS_KEY,
                 "flashTotal": len(Flashcards().cards),
+                "workedKey": WORKED_KEY, "workedTotal": faded_steps(),
+                "explainKey": EXPLAIN_KEY, "explainTotal": len(ExplainItBack().prompts),
+                "quickKey": STORAGE_PREFIX + QUICK_PATH_ID, "quickTotal": len(QUICK_QUESTIONS),
                 "prefixes": [STORAGE_PREFIX, STUDY_PREFIX],
                 "format": EXPORT_FORMAT, "version": EXPORT_VERSION,
                 "pages": {"review": "../study/review.html", "mistakes": "../study/mistakes.html",
                           "drill": "../study/decision-drill.html",
                           "mixed": "../study/mixed-practice.html",
-                          "flashcards": "../study/flashcards.html"}}
+                          "flashcards": "../study/flashcards.html",
+                          "worked": "../study/worked-examples.html",
+                          "explain": "../study/explain-it-back.html",
+                          "quick": "../study/quick-path.html"}}
 
     def __repr__(self) -> str:
         return "<Study progress: shown on the course site, where answers are kept>"

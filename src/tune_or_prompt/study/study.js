@@ -1,5 +1,6 @@
-/* Tune or Prompt: the static (kernel-free) study pages: Review, Mistakes, Decision drill and
- * the study part of My progress (with export and import).
+/* Tune or Prompt: the static (kernel-free) study pages: Review, Mistakes, Decision drill, Mixed
+ * practice, Flashcards, Worked examples, Explain it back and the study part of My progress
+ * (with export and import).
  * Questions are shown and graded by quiz.js (window.TOPQuiz, loaded first), from the bank's data.
  * Reviews follow the Leitner rules sent by tune_or_prompt.study.scheduler (cfg.rules); the drill
  * shows decide.recommend()'s precomputed answers. Bank strings arrive as HTML rendered by
@@ -439,6 +440,201 @@
     render(false);
   }
 
+  /* ---- Worked examples, faded: the asked steps are numeric questions (tune_or_prompt.study.worked)
+   * graded by quiz.js's grade() from the answers Python computed; nothing is computed here ---- */
+  function safeId(text) { return String(text).replace(/[^A-Za-z0-9_-]/g, "-"); }
+  function mountWorked(root, cfg) {
+    var body = el("div", { class: "tq-body ts-body" });
+    root.appendChild(body);
+    var asked = [];
+    cfg.problems.forEach(function (p) { p.steps.forEach(function (s) { if (s.question) { asked.push(s.question.id); } }); });
+    var score = el("p", { class: "tq-score ts-worked-score", role: "status", "aria-live": "polite" });
+    body.appendChild(score);
+    function stored() {
+      var s = load(cfg.storageKey);
+      return (s.steps && typeof s.steps === "object" && !Array.isArray(s.steps)) ? s.steps : {};
+    }
+    function showScore() {
+      var steps = stored();
+      var right = asked.filter(function (id) { return steps[id] && steps[id].correct === true; }).length;
+      score.textContent = "Steps you filled in right here: " + right + " of " + asked.length + ".";
+      root.setAttribute("data-right", String(right));
+    }
+    cfg.problems.forEach(function (p) {
+      var base = "ts-w-" + safeId(p.id);
+      /* a group, not a region: "Problem 2" comes back in each section of the page */
+      var sec = el("div", { class: "tq-question ts-worked", role: "group", "data-problem": p.id, "aria-labelledby": base + "-title" });
+      sec.appendChild(el("h3", { class: "tq-title", id: base + "-title" }, "Problem " + p.number + ": " +
+        (p.hidden ? plural(p.hidden, "step") + " for you" : "fully worked")));
+      var givens = el("div", { class: "ts-givens" });
+      givens.innerHTML = p.givens;  /* markdown-it output, raw HTML escaped */
+      sec.appendChild(givens);
+      var ol = el("ol", { class: "ts-steps" });
+      p.steps.forEach(function (s, i) {
+        var li = el("li", { class: "ts-step" });
+        var name = el("span", { class: "ts-step-name" });
+        name.appendChild(el("strong", {}, s.name));
+        name.appendChild(document.createTextNode(" = "));
+        var formula = el("span", {}); formula.innerHTML = s.formula;
+        name.appendChild(formula);
+        if (!s.question) {
+          li.setAttribute("data-step", "worked");
+          li.appendChild(name);
+          var work = el("span", {}); work.innerHTML = " = " + s.working + " = ";
+          li.appendChild(work);
+          li.appendChild(el("strong", { class: "ts-step-answer" }, s.answer + (s.unit ? " " + s.unit : "")));
+          ol.appendChild(li);
+          return;
+        }
+        var q = s.question;
+        var id = base + "-s" + (i + 1);
+        li.setAttribute("data-step", "asked");
+        li.setAttribute("data-qid", q.id);
+        var label = el("label", { for: id, class: "ts-step-label" });
+        label.appendChild(name);
+        label.appendChild(document.createTextNode(" ="));
+        li.appendChild(label);
+        var row = el("div", { class: "ts-step-input tq-numeric" });
+        var input = el("input", { type: "text", inputmode: "decimal", id: id, autocomplete: "off", "aria-describedby": id + "-fb" });
+        row.appendChild(input);
+        if (q.unit) { row.appendChild(el("span", { class: "tq-unit" }, q.unit)); }
+        var feedback = el("div", { class: "tq-feedback", id: id + "-fb", role: "status", "aria-live": "polite" });
+        function show(result) {
+          feedback.textContent = "";
+          feedback.className = "tq-feedback";
+          li.removeAttribute("data-correct");
+          if (!result.answered) { feedback.appendChild(el("span", { class: "tq-verdict" }, result.message)); return; }
+          var ok = result.correct;
+          li.setAttribute("data-correct", ok ? "true" : "false");
+          feedback.classList.add(ok ? "tq-ok" : "tq-no");
+          feedback.appendChild(el("span", { class: "tq-icon", "aria-hidden": "true" }, ok ? "\u2714" : "\u2718"));
+          feedback.appendChild(el("strong", { class: "tq-verdict" }, ok ? "Right." : "Not yet."));
+          var msg = el("span", {}); msg.innerHTML = " " + result.message;
+          feedback.appendChild(msg);
+        }
+        function check() {
+          var result = Q.grade(q, input.value);
+          if (result.answered) {
+            var all = load(cfg.storageKey);
+            var steps = (all.steps && typeof all.steps === "object" && !Array.isArray(all.steps)) ? all.steps : {};
+            var before = steps[q.id] || {};
+            steps[q.id] = { response: input.value, correct: result.correct, attempts: (before.attempts || 0) + 1 };
+            save(cfg.storageKey, { steps: steps });
+          }
+          show(result);
+          showScore();
+        }
+        input.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); check(); } });
+        row.appendChild(button("Check", "tq-primary ts-check", check));
+        li.appendChild(row);
+        li.appendChild(feedback);
+        var was = stored()[q.id];
+        if (was && typeof was.response === "string") { input.value = was.response; show(Q.grade(q, was.response)); }
+        ol.appendChild(li);
+      });
+      sec.appendChild(ol);
+      body.appendChild(sec);
+    });
+    showScore();
+  }
+
+  /* ---- Explain it back: your words, then a model answer and a checklist you tick yourself ---- */
+  function explainState(cfg) {
+    var s = load(cfg.storageKey);
+    return (s.prompts && typeof s.prompts === "object" && !Array.isArray(s.prompts)) ? s.prompts : {};
+  }
+  function mountExplain(root, cfg) {
+    var body = el("div", { class: "tq-body ts-body" });
+    root.appendChild(body);
+    var status = el("p", { class: "tq-score ts-explain-score", role: "status", "aria-live": "polite" });
+    body.appendChild(status);
+    function update(id, change) {
+      var all = explainState(cfg);
+      var entry = all[id] && typeof all[id] === "object" ? all[id] : {};
+      change(entry);
+      all[id] = entry;
+      save(cfg.storageKey, { prompts: all });
+      showStatus();
+    }
+    function showStatus() {
+      var all = explainState(cfg), done = 0, points = 0;
+      cfg.prompts.forEach(function (p) {
+        var e = all[p.id];
+        if (e && e.revealed) { done += 1; }
+        if (e && Array.isArray(e.checked)) { points += e.checked.length; }
+      });
+      status.textContent = done + " of " + cfg.prompts.length + " explanations checked against the model answer; " + plural(points, "point") + " ticked.";
+      root.setAttribute("data-done", String(done));
+    }
+    var saved = explainState(cfg);
+    cfg.prompts.forEach(function (p) {
+      var base = "ts-e-" + safeId(p.id);
+      var mine = saved[p.id] && typeof saved[p.id] === "object" ? saved[p.id] : {};
+      var sec = el("section", { class: "tq-question ts-explain", "data-prompt": p.id, "aria-labelledby": base + "-title" });
+      /* the page has no sections of its own: prompts are h2 under its title, their parts h3 */
+      sec.appendChild(el("h2", { class: "tq-title", id: base + "-title" }, p.title));
+      var from = el("p", { class: "ts-from" });
+      from.appendChild(document.createTextNode("From "));
+      var lesson = cfg.lessons[p.lesson];
+      from.appendChild(el("a", { href: lesson ? lesson.href : "#" }, lesson ? lesson.title : p.lesson));
+      sec.appendChild(from);
+      var prompt = el("div", { class: "tq-prompt", id: base + "-prompt" }); prompt.innerHTML = p.prompt;
+      sec.appendChild(prompt);
+      sec.appendChild(el("label", { for: base + "-text", class: "ts-text-label" }, "Your explanation, in your own words"));
+      var text = el("textarea", { id: base + "-text", class: "ts-text", rows: "6", "aria-describedby": base + "-prompt" });
+      text.value = typeof mine.text === "string" ? mine.text : "";
+      text.addEventListener("input", function () { update(p.id, function (e) { e.text = text.value; }); });
+      sec.appendChild(text);
+      var panel = el("div", { class: "ts-model", id: base + "-model" });
+      panel.hidden = true;
+      panel.appendChild(el("h3", {}, "A model answer"));
+      var answer = el("div", {}); answer.innerHTML = p.answer;
+      panel.appendChild(answer);
+      var fs = el("fieldset", { class: "ts-checklist" });
+      fs.appendChild(el("legend", {}, "Grade yourself: tick each point your explanation made"));
+      var tally = el("p", { class: "ts-tally" });
+      var boxes = p.checklist.map(function (point, i) {
+        var row = el("div", { class: "tq-option" });
+        var box = el("input", { type: "checkbox", id: base + "-c" + i, value: String(i) });
+        var lab = el("label", { for: base + "-c" + i }); lab.innerHTML = point;
+        box.checked = Array.isArray(mine.checked) && mine.checked.indexOf(i) >= 0;
+        box.addEventListener("change", function () {
+          var checked = boxes.filter(function (b) { return b.checked; }).map(function (b) { return Number(b.value); });
+          update(p.id, function (e) { e.checked = checked; });
+          showTally();
+        });
+        row.appendChild(box); row.appendChild(lab);
+        fs.appendChild(row);
+        return box;
+      });
+      function showTally() {
+        var n = boxes.filter(function (b) { return b.checked; }).length;
+        tally.textContent = "Your explanation covers " + n + " of " + boxes.length + " points.";
+      }
+      panel.appendChild(fs);
+      panel.appendChild(tally);
+      showTally();
+      var reveal = button("Show model answer", "tq-primary ts-reveal", function () {
+        var open = panel.hidden;
+        panel.hidden = !open;
+        reveal.setAttribute("aria-expanded", open ? "true" : "false");
+        reveal.textContent = open ? "Hide model answer" : "Show model answer";
+        if (open) { update(p.id, function (e) { e.revealed = true; }); boxes[0].focus(); }
+      });
+      reveal.setAttribute("aria-expanded", "false");
+      reveal.setAttribute("aria-controls", base + "-model");
+      if (mine.revealed) {
+        panel.hidden = false; reveal.setAttribute("aria-expanded", "true"); reveal.textContent = "Hide model answer";
+      }
+      var actions = el("div", { class: "tq-actions" });
+      actions.appendChild(reveal);
+      sec.appendChild(actions);
+      sec.appendChild(panel);
+      body.appendChild(sec);
+    });
+    showStatus();
+  }
+
   /* ---- export / import ---- */
   function ownKey(cfg, key) { return cfg.prefixes.some(function (p) { return key.indexOf(p) === 0 && key.length > p.length; }); }
   function exportData(cfg) {
@@ -502,6 +698,18 @@
       var flash = load(cfg.flashKey).cards || {};
       var flashIds = Object.keys(flash).filter(function (id) { return validCard(cfg.rules, flash[id]); });
       var flashDue = flashIds.filter(function (id) { return isDue(flash[id], day); }).length;
+      var workedSteps = load(cfg.workedKey).steps || {};
+      var workedRight = Object.keys(workedSteps).filter(function (id) { return workedSteps[id] && workedSteps[id].correct === true; }).length;
+      var explained = explainState({ storageKey: cfg.explainKey }), explainDone = 0, explainPoints = 0;
+      Object.keys(explained).forEach(function (id) {
+        var e = explained[id];
+        if (e && e.revealed) { explainDone += 1; }
+        if (e && Array.isArray(e.checked)) { explainPoints += e.checked.length; }
+      });
+      var quick = load(cfg.quickKey).answers || {}, quickAnswered = 0, quickRight = 0;
+      Object.keys(quick).forEach(function (id) {
+        if (quick[id] && quick[id].response !== undefined) { quickAnswered += 1; if (quick[id].correct) { quickRight += 1; } }
+      });
       var table = el("table", { class: "tq-table ts-progress" });
       var head = el("tr", {});
       ["Study mode", "Where you stand"].forEach(function (h) { head.appendChild(el("th", { scope: "col" }, h)); });
@@ -510,7 +718,10 @@
        ["mistakes", "Mistakes", plural(wrong, "wrong answer") + " to retry"],
        ["drill", "Decision drill", plural(drillState.answered || 0, "situation") + " answered, " + (drillState.correct || 0) + " right"],
        ["mixed", "Mixed practice", plural(mixedState.answered || 0, "question") + " answered, " + (mixedState.correct || 0) + " right"],
-       ["flashcards", "Flashcards", plural(flashIds.length, "card") + " of " + cfg.flashTotal + " rated, " + flashDue + " of them due today"]]
+       ["flashcards", "Flashcards", plural(flashIds.length, "card") + " of " + cfg.flashTotal + " rated, " + flashDue + " of them due today"],
+       ["worked", "Worked examples", workedRight + " of " + cfg.workedTotal + " faded steps right"],
+       ["explain", "Explain it back", explainDone + " of " + cfg.explainTotal + " explanations checked, " + plural(explainPoints, "checklist point") + " ticked"],
+       ["quick", "Quick path", quickRight + " of " + cfg.quickTotal + " questions right (" + quickAnswered + " answered)"]]
         .forEach(function (row) {
           var tr = el("tr", { "data-mode": row[0] });
           var th = el("th", { scope: "row" });
@@ -525,7 +736,7 @@
 
     var backup = el("section", { class: "ts-backup", "aria-labelledby": "ts-backup-title" });
     backup.appendChild(el("h3", { id: "ts-backup-title" }, "Move your progress to another browser"));
-    backup.appendChild(el("p", {}, "Export saves every quiz answer, review and flashcard schedule and practice score from this browser to a file. Import reads such a file and replaces the progress in this browser with it; a file that is damaged or not from this course is refused and nothing changes."));
+    backup.appendChild(el("p", {}, "Export saves every quiz answer, review and flashcard schedule, practice score, worked step and explanation from this browser to a file. Import reads such a file and replaces the progress in this browser with it; a file that is damaged or not from this course is refused and nothing changes."));
     var message = el("p", { class: "ts-message", role: "status", "aria-live": "polite" });
     var exportBtn = button("Export progress to a file", "tq-primary ts-export", function () {
       var payload = exportData(cfg);
@@ -578,7 +789,7 @@
     var data = root.querySelector("script[type='application/json']");
     if (!data) { return; }
     var cfg = JSON.parse(data.textContent);
-    var asks = cfg.mode === "review" || cfg.mode === "mistakes" || cfg.mode === "mixed";
+    var asks = cfg.mode === "review" || cfg.mode === "mistakes" || cfg.mode === "mixed" || cfg.mode === "worked";
     if (asks && !(Q && Q.QuestionView)) { return; }  /* needs quiz.js's question view */
     root.setAttribute("data-mounted", "1");
     var nos = root.querySelector(".ts-noscript");
@@ -588,6 +799,8 @@
     else if (cfg.mode === "drill") { mountDrill(root, cfg); }
     else if (cfg.mode === "mixed") { mountMixed(root, cfg); }
     else if (cfg.mode === "flashcards") { mountFlashcards(root, cfg); }
+    else if (cfg.mode === "worked") { mountWorked(root, cfg); }
+    else if (cfg.mode === "explain") { mountExplain(root, cfg); }
     else if (cfg.mode === "progress") { mountProgress(root, cfg); }
   }
   function mountAll() { document.querySelectorAll("[data-top-study]").forEach(mount); }
