@@ -82,6 +82,7 @@ class _Mode:
     """Shared display plumbing: the widget in a kernel, the HTML fragment on the site."""
 
     label = ""
+    widget_class = ""  # the ipywidgets view's class in `.widget`; none: the HTML view only
     _widget: Any = None
 
     def config(self) -> dict[str, Any]:
@@ -98,8 +99,17 @@ class _Mode:
                 "version_major": 2, "version_minor": 0, "model_id": box.model_id}
         return bundle
 
+    def widget(self) -> Any:
+        """The ipywidgets view, made once (None for a mode with only the HTML view)."""
+        if self._widget is None and self.widget_class:
+            from . import widget
+
+            self._widget = getattr(widget, self.widget_class)(self)
+        return self._widget
+
     def widget_box(self) -> Any:
-        return None
+        view = self.widget()
+        return None if view is None else view.box
 
 
 class Review(_Mode):
@@ -111,6 +121,7 @@ class Review(_Mode):
     """
 
     label = "Review"
+    widget_class = "ReviewWidget"  # in .widget
 
     def __init__(self, bank: Bank | None = None, today: dt.date | str | None = None):
         self.bank = bank or load_bank()
@@ -127,15 +138,6 @@ class Review(_Mode):
     def due(self) -> list[str]:
         return self.deck.due(self.current_day())
 
-    def widget(self) -> Any:
-        if self._widget is None:
-            from .widget import ReviewWidget
-
-            self._widget = ReviewWidget(self)
-        return self._widget
-
-    def widget_box(self) -> Any:
-        return self.widget().box
 
     def __repr__(self) -> str:
         return f"<Review: {len(self.due())} of {len(self.by_id)} questions due>"
@@ -162,6 +164,7 @@ class Flashcards(_Mode):
     `scheduler`). On the site the schedule is kept in the browser; in a kernel, in this object."""
 
     label = "Flashcards"
+    widget_class = "FlashcardsWidget"  # in .widget
 
     def __init__(self, today: dt.date | str | None = None, entries: list[Any] | None = None):
         from .flashcards import cards
@@ -185,15 +188,6 @@ class Flashcards(_Mode):
         return {"mode": "flashcards", "rules": scheduler.rules(), "cards": self.cards,
                 "storageKey": FLASHCARDS_KEY, "glossary": "../book/glossary.html"}
 
-    def widget(self) -> Any:
-        if self._widget is None:
-            from .widget import FlashcardsWidget
-
-            self._widget = FlashcardsWidget(self)
-        return self._widget
-
-    def widget_box(self) -> Any:
-        return self.widget().box
 
     def __repr__(self) -> str:
         return f"<Flashcards: {len(self.due())} of {len(self.cards)} cards due>"
@@ -231,6 +225,7 @@ class Mixed(_Mode):
     (Test yourself stays the fixed ten-question check.)"""
 
     label = "Mixed practice"
+    widget_class = "MixedWidget"  # in .widget
 
     def __init__(self, seed: int = 0, bank: Bank | None = None):
         self.seed = seed
@@ -247,15 +242,6 @@ class Mixed(_Mode):
         return {"mode": "mixed", **_common(self.bank), "seed": self.seed, "order": self.order,
                 "storageKey": MIXED_KEY}
 
-    def widget(self) -> Any:
-        if self._widget is None:
-            from .widget import MixedWidget
-
-            self._widget = MixedWidget(self)
-        return self._widget
-
-    def widget_box(self) -> Any:
-        return self.widget().box
 
     def __repr__(self) -> str:
         return f"<Mixed practice, seed {self.seed}: {len(self.by_id)} questions, interleaved>"
@@ -308,6 +294,7 @@ class Drill(_Mode):
     reasons. Unlimited (it cycles through every situation) and reproducible by ``seed``."""
 
     label = "Decision drill"
+    widget_class = "DrillWidget"  # in .widget
 
     def __init__(self, seed: int = 0, evidence: decide.Evidence | None = None):
         self.seed = seed
@@ -330,15 +317,6 @@ class Drill(_Mode):
                 "results": helper["results"], "source": helper["source"],
                 "situations": ["-".join(map(str, s)) for s in self.all], "order": self.order}
 
-    def widget(self) -> Any:
-        if self._widget is None:
-            from .widget import DrillWidget
-
-            self._widget = DrillWidget(self)
-        return self._widget
-
-    def widget_box(self) -> Any:
-        return self.widget().box
 
     def __repr__(self) -> str:
         return f"<Decision drill, seed {self.seed}: {len(self.order)} situations>"
@@ -352,6 +330,7 @@ class WorkedExamples(_Mode):
     formulas (`worked`), every step graded by `quiz.grading`."""
 
     label = "Worked examples"
+    widget_class = "WorkedWidget"  # in .widget
 
     def __init__(self, kind: str = "metrics", seed: int = WORKED_SEED):
         from .worked import KINDS, TITLES, problems
@@ -382,15 +361,6 @@ class WorkedExamples(_Mode):
         return {"mode": "worked", "kind": self.kind, "seed": self.seed, "storageKey": WORKED_KEY,
                 "problems": items}
 
-    def widget(self) -> Any:
-        if self._widget is None:
-            from .widget import WorkedWidget
-
-            self._widget = WorkedWidget(self)
-        return self._widget
-
-    def widget_box(self) -> Any:
-        return self.widget().box
 
     def __repr__(self) -> str:
         asked = sum(p.hidden for p in self.problems)
@@ -416,6 +386,7 @@ class ExplainItBack(_Mode):
     grade yourself (`explain`). On the site the self-grade is kept in the browser."""
 
     label = "Explain it back"
+    widget_class = "ExplainWidget"  # in .widget
 
     def __init__(self, path: Any = None):
         from .explain import load_prompts
@@ -428,15 +399,6 @@ class ExplainItBack(_Mode):
         return {"mode": "explain", "storageKey": EXPLAIN_KEY, "lessons": lesson_links("../"),
                 "prompts": [payload(p) for p in self.prompts]}
 
-    def widget(self) -> Any:
-        if self._widget is None:
-            from .widget import ExplainWidget
-
-            self._widget = ExplainWidget(self)
-        return self._widget
-
-    def widget_box(self) -> Any:
-        return self.widget().box
 
     def __repr__(self) -> str:
         return f"<Explain it back: {len(self.prompts)} prompts>"
