@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tune_or_prompt.data import load
 from tune_or_prompt.lessons import measuring as M
@@ -75,3 +77,24 @@ def test_token_counts_match_the_transformers_tokenizer():
     assert [r["k"] for r in rows] == [0, 2]
     assert rows[1]["tokens per request"] == round(sum(fast) / len(fast))
     assert rows[1]["USD per 1,000 requests"] > rows[0]["USD per 1,000 requests"] > 0
+
+
+@given(st.integers(0, 60), st.integers(0, 60))
+def test_the_sign_test_matches_scipys_exact_binomial_test(wins, losses):
+    from scipy.stats import binomtest
+
+    from tune_or_prompt.metrics import sign_test
+
+    expected = 1.0 if wins + losses == 0 else binomtest(wins, wins + losses, 0.5).pvalue
+    assert sign_test(wins, losses) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def test_paired_difference_counts_the_rows_only_one_gets_right():
+    from tune_or_prompt.metrics import paired_difference
+
+    gold = ["x"] * 10
+    a = ["x"] * 8 + ["y"] * 2
+    b = ["y"] * 7 + ["x"] * 3
+    only_a, only_b, p = paired_difference(gold, a, b)
+    assert (only_a, only_b) == (7, 2)  # rows 0-6 only a; rows 8-9 only b
+    assert p == pytest.approx(0.1796875)  # 2 * (1 + 9 + 36) / 2**9

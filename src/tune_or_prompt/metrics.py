@@ -50,13 +50,21 @@ def paired_difference(gold: Sequence[str], a: Sequence[str],
     """Two classifiers on the same items: the items only ``a`` gets right, the items only ``b``
     gets right, and the two-sided sign-test p-value that they are equally good (McNemar's
     exact test). Items both get right, or both wrong, say nothing about which is better."""
-    from scipy.stats import binomtest
-
     only_a = sum(x == g != y for g, x, y in zip(gold, a, b, strict=True))
     only_b = sum(y == g != x for g, x, y in zip(gold, a, b, strict=True))
-    if only_a + only_b == 0:
-        return 0, 0, 1.0
-    return only_a, only_b, float(binomtest(only_a, only_a + only_b, 0.5).pvalue)
+    return only_a, only_b, sign_test(only_a, only_b)
+
+
+def sign_test(wins: int, losses: int) -> float:
+    """Two-sided exact sign-test p-value for ``wins`` against ``losses`` (ties left out): twice
+    the chance of a split at least this uneven from fair coin flips, at most 1. (The same value
+    as scipy's ``binomtest(wins, wins + losses, 0.5)``, without importing scipy.stats, which
+    took a second on every page that quotes a verdict.)"""
+    n = wins + losses
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, i) for i in range(min(wins, losses) + 1))
+    return min(1.0, 2 * tail / 2**n)
 
 
 def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
