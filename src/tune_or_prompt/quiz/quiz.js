@@ -109,6 +109,15 @@
   var uid = 0;
 
   /* One question's view. opts: {number, total, sequential, state, onChange} */
+  /* Show a question of a one-at-a-time sequence in ``container``: its title can take focus, and
+     does when ``focus`` (every question after the first), so a screen reader reads it next. */
+  function placeInSequence(view, container, focus) {
+    container.appendChild(view.root);
+    var heading = view.root.querySelector(".tq-title");
+    heading.setAttribute("tabindex", "-1");
+    if (focus) { heading.focus(); }
+  }
+
   function QuestionView(q, opts) {
     var self = this;
     uid += 1;
@@ -414,10 +423,7 @@
         }
       });
       view.root.querySelector(".tq-actions").appendChild(next);
-      body.appendChild(view.root);
-      var heading = view.root.querySelector(".tq-title");
-      heading.setAttribute("tabindex", "-1");
-      if (index > 0) { heading.focus(); }
+      placeInSequence(view, body, index > 0);
     }
     function renderSummary() {
       body.textContent = "";
@@ -527,6 +533,7 @@
   }
 
   /* QuestionView is shared with the study pages (tune_or_prompt.study), which ask the same questions. */
-  window.TOPQuiz = { grade: grade, parseNumber: parseNumber, mountAll: mountAll, QuestionView: QuestionView, version: 1 };
+  window.TOPQuiz = { grade: grade, parseNumber: parseNumber, mountAll: mountAll, QuestionView: QuestionView,
+                    placeInSequence: placeInSequence, version: 1 };
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", mountAll); } else { mountAll(); }
 })();

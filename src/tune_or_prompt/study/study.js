@@ -131,17 +131,31 @@
     return ul;
   }
 
+  /* Review and Flashcards: a status line (announced), the card area, then the Leitner boxes. */
+  function boxPanel(root) {
+    var body = el("div", { class: "tq-body ts-body" });
+    root.appendChild(body);
+    var panel = { status: el("p", { class: "ts-status", role: "status", "aria-live": "polite" }),
+                  area: el("div", { class: "ts-area" }), boxes: el("div", {}) };
+    body.appendChild(panel.status); body.appendChild(panel.area); body.appendChild(panel.boxes);
+    return panel;
+  }
+
+  /* "From <lesson>": where a question comes from, linked to its lesson. */
+  function fromLesson(cfg, q) {
+    var lesson = cfg.lessons[q.lesson];
+    var from = el("p", { class: "ts-from" });
+    from.appendChild(document.createTextNode("From "));
+    from.appendChild(el("a", { href: lesson ? lesson.href : "#" }, lesson ? lesson.title : q.lesson));
+    return from;
+  }
+
   /* ---- Review ---- */
   function mountReview(root, cfg) {
     var day = today();
     var byId = {};
     cfg.questions.forEach(function (q) { byId[q.id] = q; });
-    var body = el("div", { class: "tq-body ts-body" });
-    root.appendChild(body);
-    var status = el("p", { class: "ts-status", role: "status", "aria-live": "polite" });
-    var area = el("div", { class: "ts-area" });
-    var boxes = el("div", {});
-    body.appendChild(status); body.appendChild(area); body.appendChild(boxes);
+    var panel = boxPanel(root), status = panel.status, area = panel.area, boxes = panel.boxes;
     var done = 0, total = 0;
 
     function next() {
@@ -169,9 +183,7 @@
       }
       status.textContent = plural(deck.due.length, "question") + " due today (" + day + ").";
       var q = byId[deck.due[0]];
-      var from = el("p", { class: "ts-from" });
-      from.appendChild(document.createTextNode("From "));
-      from.appendChild(el("a", { href: cfg.lessons[q.lesson] ? cfg.lessons[q.lesson].href : "#" }, cfg.lessons[q.lesson] ? cfg.lessons[q.lesson].title : q.lesson));
+      var from = fromLesson(cfg, q);
       var wasCard = deck.cards[q.id];
       from.appendChild(document.createTextNode(wasCard ? " \u00b7 box " + wasCard.box : " \u00b7 missed in its quiz"));
       area.appendChild(from);
@@ -197,10 +209,7 @@
         }
       });
       view.root.querySelector(".tq-actions").appendChild(nextBtn);
-      area.appendChild(view.root);
-      var heading = view.root.querySelector(".tq-title");
-      heading.setAttribute("tabindex", "-1");
-      if (done > 0) { heading.focus(); }
+      Q.placeInSequence(view, area, done > 0);
     }
     next();
   }
@@ -223,9 +232,7 @@
     wrong.forEach(function (a, i) {
       var q = byId[a.id];
       var state = { response: a.state.response, correct: false, attempts: a.state.attempts || 1 };
-      var from = el("p", { class: "ts-from" });
-      from.appendChild(document.createTextNode("From "));
-      from.appendChild(el("a", { href: cfg.lessons[q.lesson] ? cfg.lessons[q.lesson].href : "#" }, cfg.lessons[q.lesson] ? cfg.lessons[q.lesson].title : q.lesson));
+      var from = fromLesson(cfg, q);
       var view = new Q.QuestionView(q, {
         number: i + 1, total: wrong.length, state: state,
         onChange: function (question, st) {
@@ -248,12 +255,7 @@
     var day = today();
     var byId = {};
     cfg.cards.forEach(function (c) { byId[c.id] = c; });
-    var body = el("div", { class: "tq-body ts-body" });
-    root.appendChild(body);
-    var status = el("p", { class: "ts-status", role: "status", "aria-live": "polite" });
-    var area = el("div", { class: "ts-area" });
-    var boxes = el("div", {});
-    body.appendChild(status); body.appendChild(area); body.appendChild(boxes);
+    var panel = boxPanel(root), status = panel.status, area = panel.area, boxes = panel.boxes;
     var last = "";
     function stored() {
       var s = load(cfg.storageKey);
@@ -354,16 +356,11 @@
           nextBtn.focus();
         }
       });
-      var heading = view.root.querySelector(".tq-title");
-      heading.textContent = "Question " + (state.position + 1);  /* no "of N": it has no end */
-      heading.setAttribute("tabindex", "-1");
-      var from = el("p", { class: "ts-from" });
-      from.appendChild(document.createTextNode("From "));
-      from.appendChild(el("a", { href: cfg.lessons[q.lesson] ? cfg.lessons[q.lesson].href : "#" }, cfg.lessons[q.lesson] ? cfg.lessons[q.lesson].title : q.lesson));
+      view.root.querySelector(".tq-title").textContent = "Question " + (state.position + 1);  /* no "of N": it has no end */
+      var from = fromLesson(cfg, q);
       view.root.insertBefore(from, view.root.querySelector(".tq-prompt"));
       view.root.querySelector(".tq-actions").appendChild(nextBtn);
-      area.appendChild(view.root);
-      if (focus) { heading.focus(); }
+      Q.placeInSequence(view, area, focus);
     }
     showScore();
     render(false);
