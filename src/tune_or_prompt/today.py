@@ -56,6 +56,17 @@ class Score:
     def interval(self) -> tuple[float, float]:
         return wilson_interval(self.correct, self.n)
 
+    @property
+    def interval_text(self) -> str:
+        """The interval as the pages write it: "0.18–0.43"."""
+        low, high = self.interval
+        return f"{low:.2f}–{high:.2f}"
+
+    @property
+    def count_text(self) -> str:
+        """ "14 of 48"."""
+        return f"{self.correct} of {self.n}"
+
     def __str__(self) -> str:
         low, high = self.interval
         return f"{self.accuracy:.1%} ({self.correct}/{self.n}; 95% CI {low:.0%}-{high:.0%})"

@@ -11,14 +11,9 @@ from ..tasks import target
 from ..today import Score, TodayRun, compare_runs
 
 
-def _ci(score: Score) -> str:
-    low, high = score.interval
-    return f"{low:.2f}–{high:.2f}"
-
-
 def _row(name: str, score: Score, **more: Any) -> dict[str, Any]:
-    return {"": name, "accuracy": f"{score.accuracy:.2f}", "95% interval": _ci(score),
-            "right": f"{score.correct} of {score.n}", **more}
+    return {"": name, "accuracy": f"{score.accuracy:.2f}", "95% interval": score.interval_text,
+            "right": score.count_text, **more}
 
 
 def constrained_table(run: TodayRun):
@@ -47,7 +42,7 @@ def many_shot_table(run: TodayRun):
     """The validation sweep: accuracy, tokens, hosted cost and time against k."""
     import pandas as pd
 
-    rows = [{"k": p.k, "accuracy": f"{p.score.accuracy:.2f}", "95% interval": _ci(p.score),
+    rows = [{"k": p.k, "accuracy": f"{p.score.accuracy:.2f}", "95% interval": p.score.interval_text,
              "calibrated": f"{p.score_calibrated.accuracy:.2f}",
              "tokens per query": f"{p.prompt_tokens:,.0f}",
              "$ per 1,000 queries": f"{p.usd_per_1000:.3f}",
