@@ -35,11 +35,14 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help install book book-clean test test-compat lint format sync browser axe bench clean lab
+.PHONY: help install book book-clean check test test-compat test-durations lint format sync browser \
+	axe bench clean lab
 
 help:
 	@echo "make book   set up (.venv) and build the site into $(BUILD_DIR)/html"
+	@echo "make check  lint and the quick tests (no site, browser or model): run it after every edit"
 	@echo "make test   set up and run every test (builds the site from scratch), then test-compat"
+	@echo "make test-durations  the whole suite with its 40 slowest tests (_build/test-durations.txt)"
 	@echo "make test-compat  the model and widget tests on the oldest supported versions ($(COMPAT_VENV))"
 	@echo "make lab    set up and start JupyterLab to run the notebooks (no site build)"
 	@echo "make lint   ruff;  make sync   regenerate the .ipynb twins of the .md notebooks"
@@ -94,10 +97,22 @@ $(AXE_STAMP):
 
 axe: $(AXE_STAMP)
 
+# The quick tier: lint and every test marked neither book, browser, models nor slow (see
+# tests/conftest.py), with Hypothesis's small `dev` profile (tests/properties.py).
+QUICK := not book and not browser and not models and not slow
+check: install
+	$(BIN)/ruff check .
+	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest -q -m "$(QUICK)"
+
 test: install browser axe
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest --durations=15
 	$(MAKE) --no-print-directory test-compat
+
+# Where the suite's time goes: every test, the 40 slowest listed (kept in _build/).
+test-durations: install browser axe
+	@mkdir -p $(BUILD_DIR)
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest --durations=40 | tee $(BUILD_DIR)/test-durations.txt
 
 # The oldest supported versions, installed exactly as pinned (--no-deps: nothing resolved, so the
 # run is the same every time); a change to the pins rebuilds the venv from scratch. Its own model

@@ -1,4 +1,11 @@
-"""Shared fixtures: the built site, a local web server and headless Chromium."""
+"""Shared fixtures: the built site, a local web server, headless Chromium and the loaded
+models; the tiers' markers; the Hypothesis profile (tests/properties.py).
+
+Tiers: `make check` runs the tests marked neither `book`, `browser`, `models` nor `slow`;
+`make test` runs them all. A test that uses the site, the browser or a model fixture gets the
+matching marker here, from its fixtures, so it cannot land in the quick tier by mistake;
+tests/test_markers.py checks that every other test module is marked or deliberately unmarked.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import properties  # noqa: F401  (loads the Hypothesis profile)
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,6 +29,47 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--no-first-run", "--disable-quic"]
+
+
+# A test that asks for one of these fixtures carries the marker beside it.
+FIXTURE_MARKERS = {"site": "book", "site_url": "book", "browser_context": "browser",
+                   "page": "browser", "llm": "models", "encoder": "models",
+                   "local_server": "models"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture in getattr(item, "fixturenames", ()):
+            if fixture in FIXTURE_MARKERS:
+                item.add_marker(FIXTURE_MARKERS[fixture])
+
+
+@pytest.fixture(scope="session")
+def llm():
+    """The embedded SmolLM2, loaded once for the whole session (in eval mode; never train it:
+    `load_generative(fresh=True)` gives a copy to train)."""
+    from tune_or_prompt.models import load_generative
+
+    return load_generative()
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    """The embedded MiniLM encoder, loaded once for the whole session."""
+    from tune_or_prompt.models import load_encoder
+
+    return load_encoder()
+
+
+@pytest.fixture(scope="session")
+def cli_without_models():
+    """`tune-or-prompt ARGS` in one shared process where importing torch or transformers
+    fails: an error reported cleanly there was found before any model could load."""
+    from cli_runner import NoModelWorker
+
+    worker = NoModelWorker()
+    yield worker
+    worker.close()
 
 
 @pytest.fixture(scope="session")

@@ -156,7 +156,7 @@ def test_serve_names_the_transformers_it_needs(monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.setattr(compat, "transformers_version", lambda: (5, 23))
     with pytest.raises(api.ApiError, match=r"Transformers 5\.24 or newer .*\(found 5\.23\)"):
-        api.serve()
+        api.serve()  # quick: refused before anything starts
 
 
 def test_a_server_that_is_down_fails_fast(tmp_path: Path) -> None:
@@ -380,11 +380,9 @@ def test_a_server_echoing_the_key_does_not_get_it_written(tmp_path: Path) -> Non
 
 
 def run_cli(*args: str) -> Any:
-    import subprocess
-    import sys
+    from cli_runner import in_process
 
-    return subprocess.run([sys.executable, "-m", "tune_or_prompt", *args], capture_output=True,
-                          text=True, timeout=600)
+    return in_process(*args)
 
 
 @pytest.mark.models

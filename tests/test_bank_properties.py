@@ -15,11 +15,12 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from properties import examples
 from quiz_samples import all_samples
 
 from tune_or_prompt.quiz.schema import Problem, Question, parse_bank_file
 
-SETTINGS = settings(max_examples=200, deadline=None, database=None,
+SETTINGS = settings(max_examples=examples(200), deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 VALID = {"lesson": "two-ways", "questions": all_samples()}

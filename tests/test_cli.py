@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
-
-CLI = [sys.executable, "-m", "tune_or_prompt"]
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=600)
+from cli_runner import in_process as cli
+from cli_runner import subprocess_cli
 
 
 def write(path, lines):
@@ -21,7 +15,7 @@ def write(path, lines):
 
 
 def test_models_lists_the_registry():
-    out = cli("models")
+    out = subprocess_cli("models")  # the installed entry point, in its own process
     assert out.returncode == 0
     assert "smollm2-135m-instruct" in out.stdout and "all-minilm-l6-v2" in out.stdout
 
@@ -41,10 +35,11 @@ def test_prompt_rejects_bad_input_naming_the_line(tmp_path, lines, message):
 
 
 def test_prompt_missing_file(tmp_path):
-    out = cli("prompt", "--task", "tickets", "--input", str(tmp_path / "nope.jsonl"))
+    out = subprocess_cli("prompt", "--task", "tickets", "--input", str(tmp_path / "nope.jsonl"))
     assert out.returncode == 2 and "no such file" in out.stderr
 
 
+@pytest.mark.models
 def test_prompt_tickets_writes_predictions_and_metrics(tmp_path):
     path = write(tmp_path / "in.jsonl", [
         json.dumps({"text": "My card was stolen and someone is using it right now!",
@@ -65,6 +60,7 @@ def test_prompt_tickets_writes_predictions_and_metrics(tmp_path):
     assert "intent: accuracy" in out.stdout and "urgent: accuracy" in out.stdout
 
 
+@pytest.mark.models
 def test_prompt_without_gold_prints_no_metrics(tmp_path):
     path = write(tmp_path / "in.jsonl", [json.dumps({"text": "Great kettle, boils fast."})])
     out = cli("prompt", "--task", "reviews", "--shots", "0", "--input", str(path))
@@ -74,10 +70,11 @@ def test_prompt_without_gold_prints_no_metrics(tmp_path):
 
 def test_finetune_rejects_bad_input_before_training(tmp_path):
     path = write(tmp_path / "in.jsonl", ['{"text": "fine"}', "{broken"])
-    out = cli("finetune", "--task", "tickets", "--input", str(path))
+    out = subprocess_cli("finetune", "--task", "tickets", "--input", str(path))
     assert out.returncode == 2 and "line 2: not valid JSON" in out.stderr
 
 
+@pytest.mark.models
 def test_finetune_reviews_end_to_end(tmp_path):
     path = write(tmp_path / "in.jsonl", [
         json.dumps({"text": "Wonderful, works perfectly, buying another.", "label": "positive"}),
@@ -92,17 +89,6 @@ def test_finetune_reviews_end_to_end(tmp_path):
     assert (tmp_path / "m" / "sentiment" / "tune_or_prompt.json").exists()
 
 
-NO_TORCH = ("import sys; sys.modules['torch'] = None; sys.modules['transformers'] = None\n"
-            "from tune_or_prompt.cli import main; sys.exit(main(sys.argv[1:]))")
-
-
-def cli_without_models(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    """The CLI in a process where importing torch or transformers fails: an error it reports
-    cleanly from there was found before any model could load."""
-    return subprocess.run([sys.executable, "-c", NO_TORCH, *args], capture_output=True,
-                          text=True, timeout=120, cwd=cwd)
-
-
 @pytest.mark.parametrize(("args", "message"), [
     (["finetune", "--task", "tickets", "--epochs", "0"], "argument --epochs: must be at least 1"),
     (["finetune", "--task", "tickets", "--train-size", "-5"], "--train-size: must be at least 0"),
@@ -113,7 +99,7 @@ def cli_without_models(*args: str, cwd=None) -> subprocess.CompletedProcess:
     (["compare", "--task", "reviews", "--usd-per-label", "nan"], "--usd-per-label: must be"),
     (["compare", "--task", "reviews", "--queries-per-day", "0"], "--queries-per-day: must be"),
 ])
-def test_options_out_of_range_are_refused_in_one_line(args, message):
+def test_options_out_of_range_are_refused_in_one_line(args, message, cli_without_models):
     out = cli_without_models(*args)
     assert out.returncode == 2, out.stderr
     assert message in out.stderr and len(out.stderr.strip().splitlines()) == 1
@@ -131,7 +117,7 @@ def test_options_out_of_range_are_refused_in_one_line(args, message):
     (b'{"text": "card gone", "urgent": "yes"}\n',
      "line 1: field 'urgent': \"yes\" must be true or false"),
 ])
-def test_bad_input_is_refused_before_any_model_loads(tmp_path, content, message):
+def test_bad_input_is_refused_before_any_model_loads(tmp_path, content, message, cli_without_models):
     path = tmp_path / "in.jsonl"
     path.write_bytes(content)
     for command in ("prompt", "finetune"):
@@ -141,7 +127,7 @@ def test_bad_input_is_refused_before_any_model_loads(tmp_path, content, message)
         assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
 
 
-def test_csv_input_with_a_broken_quote(tmp_path):
+def test_csv_input_with_a_broken_quote(tmp_path, cli_without_models):
     path = tmp_path / "in.csv"
     path.write_text('text,label\n"Lovely,positive\n', encoding="utf-8")
     out = cli_without_models("prompt", "--task", "reviews", "--input", str(path))
@@ -153,7 +139,7 @@ def test_csv_input_with_a_broken_quote(tmp_path):
     ("--output", ".", "is a folder, not a file"),
     ("--save", "afile", "exists and is not a folder"),
 ])
-def test_unwritable_outputs_are_refused_before_any_work(tmp_path, option, target, message):
+def test_unwritable_outputs_are_refused_before_any_work(tmp_path, option, target, message, cli_without_models):
     (tmp_path / "afile").write_text("x")
     data = write(tmp_path / "in.jsonl", ['{"text": "Lovely"}'])
     out = cli_without_models("finetune", "--task", "reviews", "--input", str(data), option,
@@ -162,7 +148,7 @@ def test_unwritable_outputs_are_refused_before_any_work(tmp_path, option, target
     assert "Traceback" not in out.stderr
 
 
-def test_compare_out_that_is_a_file_is_refused(tmp_path):
+def test_compare_out_that_is_a_file_is_refused(tmp_path, cli_without_models):
     (tmp_path / "afile").write_text("x")
     out = cli_without_models("compare", "--task", "reviews", "--out", str(tmp_path / "afile"))
     assert out.returncode == 2 and "exists and is not a folder" in out.stderr

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections import Counter
 
 import pytest
+from cli_runner import in_process, subprocess_cli
 
 from tune_or_prompt import compare as C
 from tune_or_prompt.data import label_of, load
@@ -67,7 +67,7 @@ def test_choose_takes_the_best_validation_macro_f1():
 
 def test_prompting_needs_a_setting():
     with pytest.raises(ValueError, match="no prompt setting"):
-        C.run_prompting("reviews", [], C.Settings(), llm=object())
+        C.run_prompting("reviews", [], C.Settings(), llm=object())  # quick: refused at once
 
 
 def test_report_files(tmp_path):
@@ -87,8 +87,7 @@ def test_report_files(tmp_path):
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tune_or_prompt", "compare", *args],
-                          capture_output=True, text=True, timeout=900)
+    return in_process("compare", *args)
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -108,10 +107,11 @@ def test_compare_refuses_bad_input(args, message, tmp_path):
 def test_compare_refuses_a_file_as_out_folder(tmp_path):
     target = tmp_path / "file.txt"
     target.write_text("x")
-    out = cli("--task", "reviews", "--out", str(target))
+    out = subprocess_cli("compare", "--task", "reviews", "--out", str(target))  # entry point
     assert out.returncode == 2 and "is not a folder" in out.stderr
 
 
+@pytest.mark.models
 def test_compare_reviews_end_to_end(tmp_path):
     out = cli("--task", "reviews", "--out", str(tmp_path / "o"), "--n-test", "8",
               "--shots", "1", "--train-size", "16", "--epochs", "1", "--no-curve")

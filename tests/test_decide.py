@@ -10,6 +10,7 @@ from dataclasses import replace
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from properties import examples
 
 from tune_or_prompt import decide as D
 from tune_or_prompt.metrics import Prices
@@ -324,7 +325,7 @@ def task_evidence(draw) -> D.TaskEvidence:
                    embeddings_train_cpu_seconds=draw(st.none() | st.floats(0.1, 100)))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(task=task_evidence(), labelled=st.sampled_from([0, 5, 30, 200, 1000]),
        per_day=st.sampled_from([10, 100, 1000, 100_000]),
        budget=st.sampled_from([5, 50, 300, 3000]),

@@ -13,6 +13,8 @@ from tune_or_prompt.models import load_encoder
 
 VAL = load("tickets", "validation")[:24]
 
+pytestmark = pytest.mark.models
+
 
 @pytest.fixture(scope="module")
 def tiny():

@@ -57,6 +57,7 @@ def test_baselines_on_the_test_split():
     assert rows["uniform random guess"]["accuracy"] == pytest.approx(0.5)
 
 
+@pytest.mark.models
 def test_token_counts_match_the_transformers_tokenizer():
     """Lesson 4 counts prompt tokens with the `tokenizers` library alone; the counts must be the
     ones the prompting code sees through transformers."""

@@ -9,13 +9,6 @@ from tune_or_prompt.data import load
 from tune_or_prompt.lessons import prompting as lesson
 
 
-@pytest.fixture(scope="module")
-def llm():
-    from tune_or_prompt.models import load_generative
-
-    return load_generative()
-
-
 def test_demonstration_tokens_account_for_the_prompt_growth(llm):
     task = P.TASKS["intent"]
     table = lesson.shots_table(llm, "where is my new card", ks=(0, 1, 2, 4))
@@ -34,6 +27,7 @@ def test_context_budget_fits_the_window(llm):
     assert used + budget["tokens per demonstration (mean)"] > budget["context window"]
 
 
+@pytest.mark.models
 def test_retrieval_finds_the_matching_fact():
     from tune_or_prompt.models import load_encoder
 

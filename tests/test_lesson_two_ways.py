@@ -18,6 +18,7 @@ def test_jsonl_pair_round_trips():
     assert "\n" not in two_ways.jsonl_pair(row)
 
 
+@pytest.mark.models
 def test_prompt_tokens_are_what_the_prompted_model_reads():
     from tune_or_prompt import prompting as P
     from tune_or_prompt.models import load_generative

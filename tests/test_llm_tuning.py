@@ -10,6 +10,9 @@ from tune_or_prompt import llm_tuning as L
 from tune_or_prompt import prompting as P
 from tune_or_prompt.data import load
 
+# LoRA training of the generative model: the slowest tests of the suite.
+pytestmark = [pytest.mark.models, pytest.mark.slow]
+
 
 def test_pairs_hold_the_zero_shot_prompt_and_the_label_word():
     rows = load("tickets", "train")[:3]

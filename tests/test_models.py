@@ -11,6 +11,8 @@ import pytest
 from tune_or_prompt import models
 from tune_or_prompt.settings import model_source
 
+pytestmark = pytest.mark.models
+
 
 def test_source_setting(monkeypatch):
     monkeypatch.delenv("TUNE_OR_PROMPT_MODELS", raising=False)

@@ -11,13 +11,6 @@ from tune_or_prompt import prompting as P
 from tune_or_prompt.data import load
 
 
-@pytest.fixture(scope="module")
-def llm():
-    from tune_or_prompt.models import load_generative
-
-    return load_generative()
-
-
 def test_choose_demos_is_reproducible_and_balanced():
     task = P.TASKS["intent"]
     demos = P.choose_demos(task, 8, "balanced", seed=3)
@@ -120,6 +113,7 @@ def test_run_measures_everything(llm):
     assert np.mean(longer.prompt_tokens) > np.mean(run.prompt_tokens)
 
 
+@pytest.mark.models
 def test_similar_demos_pick_neighbours():
     from tune_or_prompt.models import load_encoder
 

@@ -25,20 +25,6 @@ def one_thread():
     torch.set_num_threads(threads)
 
 
-@pytest.fixture(scope="module")
-def llm():
-    from tune_or_prompt.models import load_generative
-
-    return load_generative()
-
-
-@pytest.fixture(scope="module")
-def encoder():
-    from tune_or_prompt.models import load_encoder
-
-    return load_encoder()
-
-
 def test_score_carries_a_wilson_interval():
     score = T.Score.of(["a", "b", "a", "a"], ["a", "b", None, "b"])
     assert (score.correct, score.n, score.accuracy) == (2, 4, 0.5)

@@ -7,11 +7,11 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from cli_runner import in_process
 
 from tune_or_prompt import tasks
 from tune_or_prompt.data import from_file, load, split_sizes
@@ -19,14 +19,10 @@ from tune_or_prompt.records import InputError
 
 LIBRARY = Path(__file__).parent / "data" / "library_desk.csv"
 FIELDS = ["--text-field", "message", "--label-field", "category"]
-CLI = [sys.executable, "-m", "tune_or_prompt"]
-NO_TORCH = ("import sys; sys.modules['torch'] = None; sys.modules['transformers'] = None\n"
-            "from tune_or_prompt.cli import main; sys.exit(main(sys.argv[1:]))")
 
 
-def cli(*args: str, models: bool = True) -> subprocess.CompletedProcess:
-    command = [*CLI, *args] if models else [sys.executable, "-c", NO_TORCH, *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=900)
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return in_process(*args)
 
 
 def write_csv(path: Path, rows: list[list[str]]) -> Path:
@@ -128,15 +124,15 @@ def test_label_rules_go_into_the_prompt_and_must_match_the_labels(tmp_path):
         from_file(data, labels=rules)
 
 
-def test_cli_refuses_bad_data_before_any_model_loads(tmp_path):
+def test_cli_refuses_bad_data_before_any_model_loads(tmp_path, cli_without_models):
     broken = tmp_path / "broken.csv"
     broken.write_text('text,label\n"Lovely kettle,positive\n', encoding="utf-8")
     for command in ("prompt", "finetune", "compare"):
-        out = cli(command, "--data", str(broken), models=False)
+        out = cli_without_models(command, "--data", str(broken))
         assert out.returncode == 2 and "Traceback" not in out.stderr
         assert f"{broken} line 2: not valid CSV" in out.stderr, out.stderr
     few = write_csv(tmp_path / "few.csv", [["text", "label"]] + GOOD + [["x y", "c"]])
-    out = cli("finetune", "--data", str(few), "--method", "head", models=False)
+    out = cli_without_models("finetune", "--data", str(few), "--method", "head")
     assert out.returncode == 2 and "label 'c' has 1 example(s) (line 12)" in out.stderr
 
 
