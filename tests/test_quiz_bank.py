@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cli_runner import in_process
 from quiz_samples import all_samples, sample, write_bank
 
 from tune_or_prompt.course import LESSONS
@@ -18,7 +19,6 @@ from tune_or_prompt.quiz.grading import correct_response, grade
 from tune_or_prompt.quiz.schema import MAX_FILE_BYTES, parse_bank_file
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = [sys.executable, "-m", "tune_or_prompt", "quiz", "check"]
 
 
 @pytest.fixture(scope="module")
@@ -366,7 +366,7 @@ def test_one_bad_file_does_not_stop_the_others(tmp_path):
     _, problems = check_paths([tmp_path])
     for name, phrase in expected.items():
         assert any(p.file == str(tmp_path / name) and phrase in str(p) for p in problems), name
-    result = subprocess.run([*CLI, str(tmp_path)], capture_output=True, text=True, timeout=60)
+    result = in_process("quiz", "check", str(tmp_path))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     for name, phrase in expected.items():
@@ -376,7 +376,7 @@ def test_one_bad_file_does_not_stop_the_others(tmp_path):
 def test_cli_reports_invalid_utf8_without_traceback(tmp_path):
     path = tmp_path / "01-two-ways.yaml"
     path.write_bytes(b"lesson: two-ways\n\x80\n")
-    result = subprocess.run([*CLI, str(path)], capture_output=True, text=True, timeout=60)
+    result = in_process("quiz", "check", str(path))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert f"{path}: is not valid UTF-8 (byte 18, line 2)" in result.stderr
@@ -413,8 +413,7 @@ def test_links_in_a_bank_folder_are_reported_not_followed(tmp_path):
 
 
 def test_cli_check_of_the_quizzes_folder_finds_the_whole_bank(bank):
-    result = subprocess.run([*CLI, "quizzes"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=120)
+    result = in_process("quiz", "check", "quizzes", cwd=ROOT)
     assert "Traceback" not in result.stderr
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"OK: {len(bank.questions)} questions")

@@ -6,11 +6,10 @@ from __future__ import annotations
 import math
 import posixpath
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import in_process
 
 from tune_or_prompt import costs
 from tune_or_prompt.lessons.measuring import worked_metrics
@@ -213,13 +212,12 @@ def _write(path: Path, text: str) -> Path:
 
 
 def test_quiz_check_checks_the_explain_prompts_too(tmp_path):
-    cli = [sys.executable, "-m", "tune_or_prompt", "quiz", "check"]
-    ok = subprocess.run(cli, capture_output=True, text=True, cwd=ROOT)
+    ok = in_process("quiz", "check", cwd=ROOT)
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("OK: ")  # the bank's line comes first, as before
     assert f"OK: {len(load_prompts())} explain-it-back prompts" in ok.stdout
     bad = _write(tmp_path / "explain-it-back.yaml", GOOD.replace("title: One", "title: ''"))
-    fail = subprocess.run([*cli, str(bad)], capture_output=True, text=True)
+    fail = in_process("quiz", "check", str(bad))
     assert fail.returncode == 1 and "Traceback" not in fail.stderr
     assert f"{bad}: prompt 'one': field 'title': must be non-empty text" in fail.stderr
 
