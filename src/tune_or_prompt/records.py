@@ -165,7 +165,7 @@ def _csv_rows(path: Path, data: bytes,
                     raise InputError(f"{path} line {lineno}: the header needs distinct, "
                                      "non-empty column names")
                 missing = [name for name in required if name not in header]
-                if missing:
+                if missing and _delimiter_hint(header):
                     raise InputError(f"{path} line {lineno}: no {missing[0]!r} column in the "
                                      f"header{_delimiter_hint(header)}")
                 lineno = reader.line_num + 1

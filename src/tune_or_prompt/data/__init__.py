@@ -233,9 +233,11 @@ def from_file(path: str | Path, text_field: str = "text", label_field: str = "la
         if len(distinct) < MIN_PER_LABEL:
             lines = [records.lines[i] for i, f in enumerate(found) if f == label]
             shown = ", ".join(map(str, lines[:10])) + (" ..." if len(lines) > 10 else "")
-            raise InputError(f"{path}: label {label!r} has {len(distinct)} distinct text(s) "
-                             f"(line{'s' if len(lines) > 1 else ''} {shown}); each label needs "
-                             f"at least {MIN_PER_LABEL}")
+            same = (f", only {len(distinct)} of them distinct"
+                    if len(distinct) < len(lines) else "")
+            raise InputError(f"{path}: label {label!r} has {len(lines)} example(s) "
+                             f"(line{'s' if len(lines) > 1 else ''} {shown}){same}; each label "
+                             f"needs at least {MIN_PER_LABEL} distinct texts")
     _check_conflicts(path, texts, found, records.lines, warn)
     rules = _read_label_rules(labels) if labels else {}
     unknown = sorted(set(counts) - set(rules)) if rules else []
