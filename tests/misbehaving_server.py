@@ -27,7 +27,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before the reply starts
     trickle: float = 0.0  # seconds between chunks of 8 bytes (0: all at once)
-    length: int | None = None  # a Content-Length to announce instead of the true one
+    length: int | None = None  # a Content-Length to announce instead of the true one; -1: none
+    # (the body then ends when the connection closes)
 
 
 def completion(content: Any = '{"label": "positive"}', usage: Any = None) -> dict[str, Any]:
@@ -78,8 +79,12 @@ class Server:
                 try:
                     self.send_response(r.status)
                     self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(r.length if r.length is not None
-                                                           else len(data)))
+                    if r.length == -1:
+                        self.send_header("Connection", "close")
+                        self.close_connection = True
+                    else:
+                        self.send_header("Content-Length", str(r.length if r.length is not None
+                                                               else len(data)))
                     for name, value in r.headers.items():
                         self.send_header(name, value)
                     self.end_headers()
@@ -106,6 +111,7 @@ class Server:
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        self.server.handle_error = lambda request, address: None  # a client that gave up
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
 
     @contextlib.contextmanager
