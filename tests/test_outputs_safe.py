@@ -90,6 +90,28 @@ def test_an_output_that_is_no_regular_file_is_refused_and_kept(tmp_path, capsys,
     assert not (kind == "dangling-link" and (tmp_path / "nowhere").exists())
 
 
+def test_a_symlink_to_an_open_file_descriptor_is_refused(tmp_path):
+    """Like /dev/stdout, but the test's own: a symlink to /proc/self/fd/N of a file this test
+    holds open. Writing through would replace the file under the process writing to it."""
+    log = tmp_path / "log.txt"
+    with open(log, "w") as handle:
+        handle.write("the shell's log\n")
+        handle.flush()
+        for name, target in (("out.jsonl", f"/proc/self/fd/{handle.fileno()}"),
+                             ("via-dir.jsonl", None)):
+            link = tmp_path / name
+            if target is None:  # a link to a folder link, as /dev/fd/1 is
+                (tmp_path / "fd").symlink_to("/proc/self/fd")
+                link = tmp_path / "fd" / str(handle.fileno())
+            else:
+                link.symlink_to(target)
+            with pytest.raises(files.OutputError, match="a process's open file"):
+                files.check_output(link)
+            with pytest.raises(files.OutputError, match="a process's open file"):
+                write_records(link, [{"text": "x"}])
+    assert log.read_text() == "the shell's log\n"
+
+
 def test_a_symlink_to_a_regular_file_is_written_through(tmp_path, capsys):
     data = jsonl(tmp_path / "in.jsonl", [{"text": "Lovely kettle.", "n": 1}])
     real = tmp_path / "real.jsonl"

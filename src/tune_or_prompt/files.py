@@ -7,7 +7,8 @@ staging folder and renamed likewise.
 
 Only regular files are ever written. A device, a FIFO, a socket or a folder named as an output
 is refused by name. A symlink is written *through*: its regular target file is replaced (the
-link stays a link); a symlink to anything else, or to nothing, is refused. An output that is
+link stays a link); a symlink to anything else, to nothing, or through /proc (/dev/stdout: a
+file some process has open) is refused. An output that is
 the same file as an input of the command (by resolved path or inode) is refused before any work.
 A folder is replaced only if this package made it and marked it (`OWNED_MARK`).
 """
@@ -46,6 +47,10 @@ def regular_target(path: str | Path, what: str = "output") -> Path:
     nothing)."""
     path = Path(path)
     if path.is_symlink():
+        if _through_proc(path):
+            raise OutputError(f"{what} {path}: is a symlink to a process's open file (such as "
+                              "/dev/stdout); only regular files are written: redirect with > "
+                              "instead")
         target = path.resolve()
         try:
             mode = target.stat().st_mode
@@ -68,6 +73,22 @@ def regular_target(path: str | Path, what: str = "output") -> Path:
         detail = "" if kind.startswith("a folder") else "; only regular files are written"
         raise OutputError(f"{what} {path}: is {kind}{detail}")
     return path
+
+
+def _through_proc(path: Path) -> bool:
+    """Whether a symlink leads through /proc (/dev/stdout, /dev/fd/1): its target is whatever a
+    process has open, which writing through would replace under it."""
+    current = path
+    for _ in range(40):
+        if os.path.realpath(current.parent).startswith("/proc/"):
+            return True
+        if not current.is_symlink():
+            return False
+        link = Path(os.readlink(current))
+        current = link if link.is_absolute() else current.parent / link
+        if str(current).startswith("/proc/"):
+            return True
+    return True  # a loop: not written through either
 
 
 def same_file(a: str | Path, b: str | Path) -> bool:
