@@ -12,7 +12,8 @@ from typing import NoReturn
 
 EPILOG = """Outputs: only regular files are written, each atomically (a run that fails leaves the
 old file whole). A device, FIFO or folder given as an output is refused; a symlink is written
-through to its regular target file (a symlink to anything else is refused). An output that is
+through to its regular target file (a symlink to anything else, or to a file a process has
+open, such as /dev/stdout, is refused). An output that is
 the same file as --input, --data or --labels is refused. --save replaces only folders that an
 earlier --save made (they hold a .tune-or-prompt-owned mark). Predictions go to a 'prediction'
 field, or to the first free 'prediction_N' when the input already has one."""
