@@ -165,16 +165,17 @@ def test_shots_beyond_the_context_are_refused_with_the_largest_that_fits():
 
 @pytest.mark.models
 def test_output_equal_to_input_with_a_long_record(tmp_path):
-    """The file is both input and output; one record is far longer than the model reads: it
-    is cut (and counted), every field of every record is kept."""
+    """One record is far longer than the model reads: it is cut (and counted), every field of
+    every record is kept. (Output equal to input is refused since issue #23: see
+    test_outputs_safe.py; the output here is a second file.)"""
     path = write(tmp_path / "data.jsonl", [
         json.dumps({"text": "The kettle leaks and the handle melted. " * 3000, "ref": 1}),
         json.dumps({"text": "Great kettle, boils fast.", "label": "positive", "ref": 2})])
     out = cli("prompt", "--task", "reviews", "--shots", "0", "--input", str(path),
-              "--output", str(path))
+              "--output", str(tmp_path / "out.jsonl"))
     assert out.returncode == 0, out.stderr
     assert "1 record(s) longer than the model reads were cut to 1024 tokens" in out.stdout
-    records = [json.loads(line) for line in path.read_text().splitlines()]
+    records = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert [r["ref"] for r in records] == [1, 2]
     assert len(records[0]["text"]) == len("The kettle leaks and the handle melted. " * 3000)
     assert all(r["prediction"] in ("positive", "negative") for r in records)

@@ -9,18 +9,28 @@ the task's answer words); servers that ignore that get their free text parsed in
   none). It is never an argument, and never written to a cache file, a message or a repr.
 * Every response is cached on disk, one JSON file per request, keyed by a sha256 of the base URL,
   the model, the messages and the parameters: a re-run costs nothing and works offline.
-* Requests run ``concurrency`` at a time; the client retries 429, 5xx and connection errors with
-  exponential backoff. A row that still fails is recorded as an error and the run goes on; a
-  rate limit, a refused key or a lost server stops the run with an `ApiError` that says how many
-  rows were answered (those answers are kept: in the cache, and in ``error.partial``).
+* Requests run ``concurrency`` at a time; 429, 5xx and connection errors are retried with
+  exponential backoff (or the server's Retry-After), each wait announced through ``notice``.
+  ``timeout`` is the total time one answer may take, retries and waits included.
+* Every reply is read up to `MAX_REPLY_BYTES` and checked against a schema (pydantic) before
+  use: a bad reply makes its row unanswered, with a one-line reason, and is never cached. A
+  cache entry is checked the same way when read; a bad one is deleted and asked again.
+* A row that still fails is recorded as an error and the run goes on; a rate limit, a refused
+  key or a lost server stops the run with an `ApiError` that says how many rows were answered
+  (those answers are kept: in the cache, and in ``error.partial``). Ctrl+C stops the run at once
+  (requests in flight are abandoned) with an `Interrupted` error holding the answers so far.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import json
+import math
 import os
+import queue
+import signal
 import socket
 import subprocess
 import sys
@@ -29,12 +39,12 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .files import write_text
 from .metrics import classification_report, latency_summary
@@ -46,6 +56,8 @@ NO_KEY = "not-needed"  # what local servers get when OPENAI_API_KEY is unset
 UNPARSED = "(unparsed)"  # the prediction `report` counts for an answer naming no label
 CACHE_VERSION = 1
 MAX_FAILURES_IN_A_ROW = 3  # row errors in a row after which the run stops
+MAX_REPLY_BYTES = 1024 * 1024  # a label answer is a few hundred bytes; more is refused
+MAX_BACKOFF_S = 8.0  # the longest wait between two tries (unless the server's Retry-After)
 
 
 class ApiError(RuntimeError):
@@ -59,6 +71,77 @@ class ApiError(RuntimeError):
         super().__init__(_clean(message))
         self.partial = partial
         self.answered = partial.answered if partial is not None else 0
+
+
+class Interrupted(ApiError):
+    """The run was stopped with Ctrl+C; ``partial`` holds what was answered before."""
+
+
+class BadReply(Exception):
+    """A server reply that is too large or not of the expected shape (never cached)."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow")
+
+
+class _Details(_Strict):
+    cached_tokens: int | None = Field(default=None, ge=0)
+
+
+class _Usage(_Strict):
+    prompt_tokens: int | None = Field(default=None, ge=0)
+    completion_tokens: int | None = Field(default=None, ge=0)
+    prompt_tokens_details: _Details | None = None
+
+
+class _Message(_Strict):
+    content: str | None = None
+
+
+class _Choice(_Strict):
+    message: _Message
+    finish_reason: str | None = None
+
+
+class ChatReply(_Strict):
+    """What a chat-completions reply must hold to be used: one choice or more, whose message
+    content is text (or null), and optional token counts that are whole numbers."""
+
+    choices: list[_Choice] = Field(min_length=1)
+    usage: _Usage | None = None
+
+
+class _ModelEntry(_Strict):
+    id: str = Field(min_length=1)
+
+
+class ModelList(_Strict):
+    """A ``GET /models`` reply: ``data`` is a list of entries, each with an ``id``."""
+
+    data: list[_ModelEntry]
+
+
+class _CachedUsage(_Strict):
+    prompt_tokens: int | None = Field(default=None, ge=0)
+    completion_tokens: int | None = Field(default=None, ge=0)
+    cached_tokens: int | None = Field(default=None, ge=0)
+
+
+class CacheEntry(_Strict):
+    """What a cache file must hold to be reused (written by `_send`)."""
+
+    version: Literal[1]
+    content: str | None
+    usage: _CachedUsage
+    latency_s: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+
+
+def _first_problem(error: ValidationError) -> str:
+    """The first schema problem, in one line: 'choices.0.message.content: Input should be...'."""
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(the reply)"
+    return _clean(f"{where}: {first['msg']}")
 
 
 def _key() -> str:
@@ -81,16 +164,18 @@ class ApiConfig:
 
     base_url: str
     model: str
-    timeout: float = 30
+    timeout: float = 30  # seconds for one answer in all: every try and wait included
     max_retries: int = 4
     concurrency: int = 4
     cache_dir: Path | None = None
+    refresh: bool = False  # ask again even where the cache holds an answer (and replace it)
 
     def __post_init__(self) -> None:
         url = self.base_url.strip().rstrip("/")
         if not url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must start with http:// or https://, not {url!r}")
-        if self.concurrency < 1 or self.max_retries < 0 or self.timeout <= 0:
+        if (self.concurrency < 1 or self.max_retries < 0 or not self.timeout > 0
+                or not math.isfinite(self.timeout)):
             raise ValueError("concurrency must be >= 1, max_retries >= 0 and timeout > 0")
         object.__setattr__(self, "base_url", url)
         if self.cache_dir is not None:
@@ -150,8 +235,17 @@ def check_endpoint(config: ApiConfig) -> list[str]:
     import openai
 
     client = make_client(config, max_retries=0)
+    url = f"{config.base_url}/models"
     try:
-        models = [m.id for m in client.models.list()]
+        with client.models.with_streaming_response.list(
+                timeout=min(config.timeout, 30)) as response:
+            body = _read_capped(response, time.monotonic() + min(config.timeout, 30))
+        models = [m.id for m in ModelList.model_validate_json(body).data]
+    except BadReply as error:
+        raise ApiError(f"{url} gave an unusable answer: {error}") from None
+    except ValidationError as error:
+        raise ApiError(f"{url} gave an answer that is not a model list: "
+                       f"{_first_problem(error)}") from None
     except openai.APIConnectionError as error:
         raise ApiError(f"cannot reach {config.base_url}: {_reason(error)} — is the server "
                        "running?") from None
@@ -165,8 +259,7 @@ def check_endpoint(config: ApiConfig) -> list[str]:
         raise ApiError(f"{config.base_url} answered HTTP {error.status_code} to GET /models: "
                        f"{_status_message(error)}") from None
     except openai.APIError as error:
-        raise ApiError(f"{config.base_url} gave an unexpected answer to GET /models: "
-                       f"{_clean(error)}") from None
+        raise ApiError(f"{url} gave an unexpected answer: {_clean(error)}") from None
     finally:
         client.close()
     # Ollama lists 'name:latest' and accepts 'name'.
@@ -342,48 +435,116 @@ def _cache_file(config: ApiConfig, key: str) -> Path:
 
 
 def _read_cache(config: ApiConfig, key: str) -> dict[str, Any] | None:
+    """A cached answer, checked (`CacheEntry`); a damaged one is deleted (and asked again)."""
     path = _cache_file(config, key)
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return record if isinstance(record, dict) and record.get("version") == CACHE_VERSION else None
-
-
-def _usage(response: Any) -> dict[str, int | None]:
-    usage = getattr(response, "usage", None)
-    details = getattr(usage, "prompt_tokens_details", None)
-    return {"prompt_tokens": getattr(usage, "prompt_tokens", None),
-            "completion_tokens": getattr(usage, "completion_tokens", None),
-            "cached_tokens": getattr(details, "cached_tokens", None)}
-
-
-def _ask(client: Any, config: ApiConfig, request: _Request, stop: threading.Event,
-         drop_format: threading.Event) -> _Answer | None:
-    """Send one request (unless the run is stopping) and cache its answer."""
-    if stop.is_set():
+        text = path.read_bytes()
+    except OSError:
         return None
     try:
-        return _send(client, config, request, drop_format)
-    except Exception as error:
-        if _fatal(error, config) is not None:
-            stop.set()  # before this worker takes the next request
-        raise
+        entry = CacheEntry.model_validate_json(text)
+    except ValidationError:
+        path.unlink(missing_ok=True)
+        return None
+    record = json.loads(text)
+    record["usage"] = entry.usage.model_dump()
+    return record
 
 
-def _send(client: Any, config: ApiConfig, request: _Request,
-          drop_format: threading.Event) -> _Answer:
+def check_cache(config: ApiConfig) -> Path:
+    """Check, before the first request, that answers can be kept in the cache folder; raise
+    `ApiError` naming it and the setting that moves it otherwise."""
+    from .files import OutputError, check_writable
+    from .settings import CACHE_ENV
+
+    folder = config.responses_dir
+    try:
+        check_writable(folder, "the API answer cache", folder=True)
+        folder.mkdir(parents=True, exist_ok=True)
+    except (OutputError, OSError) as error:
+        raise ApiError(f"{error}: answers could not be kept, so nothing was asked; set "
+                       f"{CACHE_ENV} to a folder you can write") from None
+    return folder
+
+
+def _read_capped(response: Any, deadline: float) -> bytes:
+    """The body of a streamed response, refused past `MAX_REPLY_BYTES` or the deadline."""
+    size = response.headers.get("content-length")
+    if size and size.isdigit() and int(size) > MAX_REPLY_BYTES:
+        raise BadReply(f"reply of {int(size):,} bytes is over the {MAX_REPLY_BYTES:,}-byte cap")
+    chunks, total = [], 0
+    for chunk in response.iter_bytes():
+        total += len(chunk)
+        if total > MAX_REPLY_BYTES:
+            raise BadReply(f"reply over the {MAX_REPLY_BYTES:,}-byte cap")
+        if time.monotonic() > deadline:
+            raise TimeoutError("timed out")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _usage(reply: ChatReply) -> dict[str, int | None]:
+    usage = reply.usage
+    details = usage.prompt_tokens_details if usage is not None else None
+    return {"prompt_tokens": usage.prompt_tokens if usage else None,
+            "completion_tokens": usage.completion_tokens if usage else None,
+            "cached_tokens": details.cached_tokens if details else None}
+
+
+class _Stopped(Exception):
+    """The run stopped while this request waited to retry."""
+
+
+def _retry_after(headers: Any) -> float | None:
+    """The server's Retry-After (seconds, or milliseconds in retry-after-ms), if it gave one."""
+    for name, scale in (("retry-after-ms", 1000), ("retry-after", 1)):
+        try:
+            value = float(headers.get(name)) / scale
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(value) and value >= 0:
+            return value
+    return None
+
+
+def _retry_wait(error: BaseException, attempt: int) -> float | None:
+    """Seconds to wait before trying again after ``error``; None when it is not retried."""
+    import openai
+
+    if isinstance(error, openai.APIStatusError):
+        if not (error.status_code in (408, 409, 429) or error.status_code >= 500):
+            return None
+        after = _retry_after(error.response.headers)
+        if after is not None:
+            return after
+    elif not isinstance(error, (openai.APIConnectionError, TimeoutError)):
+        return None
+    return min(0.5 * 2 ** attempt, MAX_BACKOFF_S)
+
+
+def _send(client: Any, config: ApiConfig, request: _Request, drop_format: threading.Event,
+          stop: threading.Event, notice: Callable[[str], None] | None = None) -> _Answer:
+    """Ask for one answer, retrying within ``config.timeout`` in all; check the reply
+    (`ChatReply`, at most `MAX_REPLY_BYTES`) and cache it. Raises the last error, `BadReply`,
+    or TimeoutError."""
     import openai
 
     params = dict(request.params)
     answer = _Answer({})
-    t0 = time.perf_counter()
+    t0 = time.monotonic()
+    deadline = t0 + config.timeout
+    attempt = 0
     while True:
         sent = {k: v for k, v in params.items()
                 if v is not None and not (k == "response_format" and drop_format.is_set())}
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("timed out")
         try:
-            raw = client.chat.completions.with_raw_response.create(
-                model=config.model, messages=request.messages, **sent)
+            with client.chat.completions.with_streaming_response.create(
+                    model=config.model, messages=request.messages, timeout=remaining,
+                    **sent) as response:
+                body = _read_capped(response, deadline)
         except openai.BadRequestError:
             # A server that rejects structured output: ask for free text from now on.
             if "response_format" in sent:
@@ -391,20 +552,36 @@ def _send(client: Any, config: ApiConfig, request: _Request,
                 answer.requests += 1
                 continue
             raise
+        except (openai.APIStatusError, openai.APIConnectionError, TimeoutError) as error:
+            wait = _retry_wait(error, attempt)
+            if (wait is None or attempt >= config.max_retries
+                    or time.monotonic() + wait >= deadline):
+                raise
+            attempt += 1
+            answer.retries += 1
+            if notice is not None:
+                what = ("rate limited (HTTP 429)" if isinstance(error, openai.RateLimitError)
+                        else _describe(error))
+                notice(f"{config.base_url}: {what}; waiting {wait:.1f} s before retry "
+                       f"{attempt} of {config.max_retries}")
+            if stop.wait(wait):
+                raise _Stopped() from None
+            continue
         answer.requests += 1
-        answer.retries += getattr(raw, "retries_taken", 0)
         break
-    response = raw.parse()
-    latency = time.perf_counter() - t0
-    choice = response.choices[0] if response.choices else None
-    message = getattr(choice, "message", None)
+    latency = time.monotonic() - t0
+    try:
+        reply = ChatReply.model_validate_json(body)
+    except ValidationError as error:
+        raise BadReply(f"not a chat-completions reply: {_first_problem(error)}") from None
+    choice = reply.choices[0]
     record = {
         "version": CACHE_VERSION, "base_url": config.base_url, "model": config.model,
         "messages": request.messages, "params": request.params,
-        "sent_params": sent, "content": getattr(message, "content", None),
-        "finish_reason": getattr(choice, "finish_reason", None), "usage": _usage(response),
+        "sent_params": sent, "content": choice.message.content,
+        "finish_reason": choice.finish_reason, "usage": _usage(reply),
         "latency_s": latency, "retries": answer.retries, "created": time.time(),
-        "response": response.model_dump(mode="json"),
+        "response": json.loads(body),
     }
     text = json.dumps(record, indent=1, ensure_ascii=False)
     key = os.environ.get(KEY_ENV)
@@ -442,8 +619,10 @@ def _retries(config: ApiConfig) -> str:
 def _describe(error: BaseException) -> str:
     import openai
 
-    if isinstance(error, openai.APITimeoutError):
+    if isinstance(error, (openai.APITimeoutError, TimeoutError)):
         return "timed out"
+    if isinstance(error, BadReply):
+        return f"bad reply: {error}"
     if isinstance(error, openai.APIStatusError):
         return f"HTTP {error.status_code}: {_status_message(error)}"
     return _clean(f"{type(error).__name__}: {error}")
@@ -453,18 +632,20 @@ def classify(config: ApiConfig, task: str | Task, rows: Sequence[dict[str, Any]]
              demos: Sequence[dict[str, Any]] | None = None, seed: int = 0,
              strategy: str = "balanced", describe: bool = True, system: str | None = None,
              max_tokens: int = 16, structured: bool = True, use_cache: bool = True,
-             progress: Callable[[int, int], None] | None = None) -> ApiRun:
+             progress: Callable[[int, int], None] | None = None,
+             notice: Callable[[str], None] | None = None) -> ApiRun:
     """Classify ``rows`` with k-shot chat prompts sent to the endpoint.
 
     ``demos`` overrides the demonstrations `prompting.choose_demos` would pick (``k`` of them
     by ``strategy`` and ``seed``). Answers are asked for as JSON constrained to the task's
-    answer words (``structured``), at temperature 0. Cached answers are reused (``use_cache``;
-    False asks again and overwrites them); when every row is cached no request is made.
-    ``progress(done, total)`` is called after each row is answered.
+    answer words (``structured``), at temperature 0. Cached answers are reused (``use_cache``
+    and not ``config.refresh``; else asked again and replaced); when every row is cached no
+    request is made. ``progress(done, total)`` is called after each row is answered, and
+    ``notice(line)`` before each wait to retry (a rate limit, a server error).
 
-    Raises `ApiError` when the endpoint is unusable or the run had to stop (rate limit, key,
-    lost server, or ``MAX_FAILURES_IN_A_ROW`` failed rows in a row); the rows answered so far
-    are in its ``partial`` and in the cache.
+    Raises `ApiError` when the endpoint or the cache folder is unusable or the run had to stop
+    (rate limit, key, lost server, or ``MAX_FAILURES_IN_A_ROW`` failed rows in a row), and
+    `Interrupted` on Ctrl+C; the rows answered so far are in its ``partial`` and in the cache.
     """
     make_client(config).close()  # an ApiError now if the openai package is missing
 
@@ -509,7 +690,7 @@ def classify(config: ApiConfig, task: str | Task, rows: Sequence[dict[str, Any]]
 
     pending = []
     for req in requests.values():
-        rec = _read_cache(config, req.key) if use_cache else None
+        rec = _read_cache(config, req.key) if use_cache and not config.refresh else None
         if rec is not None:
             record(req, rec, cached=True)
         else:
@@ -522,13 +703,18 @@ def classify(config: ApiConfig, task: str | Task, rows: Sequence[dict[str, Any]]
     if not pending:
         return finish()
     try:
+        check_cache(config)
         check_endpoint(config)
     except ApiError as error:
         if not result.answered:
             raise ApiError(str(error), finish()) from None
         raise ApiError(f"{error}; {_answered(finish(), config)}", finish()) from None
 
-    stop_reason = _run_pending(config, pending, result, record)
+    try:
+        stop_reason = _run_pending(config, pending, result, record, notice)
+    except KeyboardInterrupt:
+        finish()
+        raise Interrupted(f"interrupted; {_answered(result, config)}", result) from None
     finish()
     if stop_reason is not None:
         raise ApiError(f"stopped: {stop_reason}; {_answered(result, config)}", result)
@@ -536,47 +722,89 @@ def classify(config: ApiConfig, task: str | Task, rows: Sequence[dict[str, Any]]
 
 
 def _run_pending(config: ApiConfig, pending: list[_Request], result: ApiRun,
-                 record: Callable[[_Request, dict[str, Any], bool], None]) -> str | None:
-    """Send the requests ``concurrency`` at a time; return why the run stopped, if it did."""
+                 record: Callable[[_Request, dict[str, Any], bool], None],
+                 notice: Callable[[str], None] | None = None) -> str | None:
+    """Send the requests ``concurrency`` at a time; return why the run stopped, if it did.
+
+    The workers are daemon threads and this thread only waits for their outcomes, so Ctrl+C
+    (KeyboardInterrupt here) and a request past its total time end the wait at once: what is
+    still in flight is abandoned (a late answer may still reach the cache)."""
     stop, drop_format = threading.Event(), threading.Event()
+    work: queue.Queue[_Request] = queue.Queue()
+    for req in pending:
+        work.put(req)
+    outcomes: queue.Queue[tuple[_Request, Any]] = queue.Queue()
+    in_flight: dict[str, tuple[float, _Request]] = {}
+    client = make_client(config, max_retries=0)
+
+    def worker() -> None:
+        while not stop.is_set():
+            try:
+                req = work.get_nowait()
+            except queue.Empty:
+                return
+            in_flight[req.key] = (time.monotonic(), req)
+            try:
+                outcome: Any = _send(client, config, req, drop_format, stop, notice)
+            except BaseException as error:  # noqa: BLE001 (handed to the main thread)
+                if _fatal(error, config) is not None:
+                    stop.set()  # before this worker takes the next request
+                outcome = error
+            outcomes.put((req, outcome))
+
+    def start_worker() -> None:
+        threading.Thread(target=worker, name="api", daemon=True).start()
+
     reason: str | None = None
     failures_in_a_row = 0
-    client = make_client(config)
-    pool = ThreadPoolExecutor(max_workers=config.concurrency, thread_name_prefix="api")
+    finished: set[str] = set()
+
+    def handle(req: _Request, outcome: Any) -> None:
+        nonlocal reason, failures_in_a_row
+        finished.add(req.key)
+        in_flight.pop(req.key, None)
+        if isinstance(outcome, _Stopped):
+            return
+        if isinstance(outcome, _Answer):
+            result.requests += outcome.requests
+            result.retries += outcome.retries
+            record(req, outcome.record, False)
+            failures_in_a_row = 0
+            return
+        result.requests += 1
+        for i in req.rows:
+            result.errors[i] = _describe(outcome)
+        if reason is not None:
+            return
+        failures_in_a_row += 1
+        reason = _fatal(outcome, config)
+        if reason is None and failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
+            reason = (f"{failures_in_a_row} requests in a row failed after retries (last: "
+                      f"{_describe(outcome)})")
+        if reason is not None:
+            stop.set()
+
+    for _ in range(min(config.concurrency, len(pending))):
+        start_worker()
     try:
-        futures: dict[Future, _Request] = {
-            pool.submit(_ask, client, config, req, stop, drop_format): req for req in pending}
-        for future in as_completed(futures):
-            req = futures[future]
-            if future.cancelled():
+        while len(finished) < len(pending):
+            if stop.is_set() and not in_flight and outcomes.empty():
+                break
+            try:
+                req, outcome = outcomes.get(timeout=0.2)
+            except queue.Empty:
+                now = time.monotonic()
+                for started, req in list(in_flight.values()):
+                    if now - started > config.timeout + 1 and req.key not in finished:
+                        handle(req, TimeoutError("timed out"))  # a server trickling its reply
+                        start_worker()
                 continue
-            error = future.exception()
-            if error is None:
-                answer = future.result()
-                if answer is None:  # skipped: the run was stopping
-                    continue
-                result.requests += answer.requests
-                result.retries += answer.retries
-                record(req, answer.record, False)
-                failures_in_a_row = 0
-                continue
-            result.requests += 1
-            for i in req.rows:
-                result.errors[i] = _describe(error)
-            if reason is not None:
-                continue
-            failures_in_a_row += 1
-            reason = _fatal(error, config)
-            if reason is None and failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
-                reason = (f"{failures_in_a_row} requests in a row failed after retries (last: "
-                          f"{_describe(error)})")
-            if reason is not None:
-                stop.set()
-                for other in futures:
-                    other.cancel()
+            if req.key not in finished:
+                handle(req, outcome)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        client.close()
+        stop.set()
+        if not in_flight:
+            client.close()
     return reason
 
 
@@ -597,7 +825,69 @@ def _free_port(host: str) -> int:
 
 def _get_json(url: str, timeout: float = 2.0) -> Any:
     with urllib.request.urlopen(url, timeout=timeout) as response:
-        return json.loads(response.read().decode("utf-8"))
+        return json.loads(response.read(MAX_REPLY_BYTES).decode("utf-8"))
+
+
+def _who_listens(host: str, port: int) -> str:
+    """What answers on host:port, in a few words (asked over HTTP, one second at most)."""
+    import urllib.error
+
+    root = f"http://{host}:{port}"
+    try:
+        listed = ModelList.model_validate(_get_json(f"{root}/v1/models", timeout=1.0))
+        names = ", ".join(m.id for m in listed.data[:3]) or "no models"
+        return f"an OpenAI-compatible server at {root}/v1 serving {names}"
+    except urllib.error.HTTPError as error:
+        return f"an HTTP server at {root} (it answered HTTP {error.code} to /v1/models)"
+    except (OSError, ValueError):
+        return "a program that does not answer HTTP requests there"
+
+
+def check_port(port: int, host: str = "127.0.0.1") -> None:
+    """Before anything starts: ``port`` is a valid TCP port (0 picks a free one) and nothing
+    listens on it; raise `ApiError` saying what does otherwise."""
+    if not 0 <= port <= 65535:
+        raise ApiError(f"--port {port}: a port is a whole number from 0 to 65535 (0 picks a "
+                       "free one)")
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+        try:
+            sock.bind((host, port))
+            return
+        except PermissionError:
+            raise ApiError(f"--port {port}: this user may not listen on port {port} of {host} "
+                           "(ports below 1024 need privileges); choose another, or 0 for a "
+                           "free one") from None
+        except OSError as error:
+            busy = error.errno in (98, 48, 10048)  # EADDRINUSE on Linux, macOS, Windows
+            if not busy:
+                raise ApiError(f"--port {port}: cannot listen on {host}:{port} "
+                               f"({error.strerror})") from None
+    raise ApiError(f"--port {port}: port {port} on {host} is already in use by "
+                   f"{_who_listens(host, port)}; stop it or choose another port (0 picks a "
+                   "free one)")
+
+
+def _log_cause(log: Path) -> str:
+    """The line of a server log that says why it stopped: the last error line, else the
+    last line."""
+    lines = [line.strip() for line in log.read_text(errors="replace").splitlines()
+             if line.strip()]
+    errors = [line for line in lines if "error" in line.lower() or "errno" in line.lower()]
+    return (errors or lines or ["(no output)"])[-1][:300]
+
+
+def _die_with_parent() -> None:
+    """In the server's process, before it runs: a new session (its own process group, which
+    `LocalServer.stop` signals whole) and, on Linux, SIGTERM when its parent dies."""
+    os.setsid()
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 @dataclass
@@ -612,14 +902,19 @@ class LocalServer:
     log: Path
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Terminate the server (killed if it does not exit within ``timeout`` seconds)."""
+        """Terminate the server and every process it started (its process group; killed if
+        it does not exit within ``timeout`` seconds)."""
         if self.process.poll() is None:
-            self.process.terminate()
+            self._signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                self._signal(signal.SIGKILL)
                 self.process.wait()
+
+    def _signal(self, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, sig)  # the group it leads: its children too
 
     @property
     def running(self) -> bool:
@@ -651,6 +946,7 @@ def serve(port: int = 0, host: str = "127.0.0.1", model_dir: str | Path | None =
     from . import compat
     from .models import get_spec, local_generative_dir
 
+    check_port(port, host)  # before anything starts: a busy port names what holds it
     if compat.transformers_version() < compat.SERVE_FROM:
         found = ".".join(map(str, compat.transformers_version()))
         raise ApiError(f"transformers serve needs Transformers {compat.SERVE_FROM[0]}."
@@ -672,16 +968,17 @@ def serve(port: int = 0, host: str = "127.0.0.1", model_dir: str | Path | None =
            "--device", "cpu"]
     with open(log, "wb") as out:
         process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, env=env)
+                                   stdin=subprocess.DEVNULL, env=env,
+                                   preexec_fn=_die_with_parent)  # noqa: PLW1509
     root = f"http://{host}:{port}"
     server = LocalServer(f"{root}/v1", str(folder), process, log)
     atexit.register(server.stop)
     deadline = time.monotonic() + startup_timeout
     while True:
         if process.poll() is not None:
-            tail = log.read_text(errors="replace").strip().splitlines()[-1:] or ["(no output)"]
+            server.stop()
             raise ApiError(f"transformers serve exited with code {process.returncode} before it "
-                           f"was ready: {tail[0]} (log: {log})")
+                           f"was ready: {_log_cause(log)} (log: {log})")
         try:
             if _get_json(f"{root}/health").get("status") == "ok":
                 break
@@ -690,7 +987,7 @@ def serve(port: int = 0, host: str = "127.0.0.1", model_dir: str | Path | None =
         if time.monotonic() > deadline:
             server.stop()
             raise ApiError(f"transformers serve was not ready on {root} after "
-                           f"{startup_timeout:.0f} s (log: {log})")
+                           f"{startup_timeout:.0f} s: {_log_cause(log)} (log: {log})")
         time.sleep(0.25)
     try:
         ids = [m["id"] for m in _get_json(f"{root}/v1/models", timeout=10)["data"]]
@@ -701,5 +998,6 @@ def serve(port: int = 0, host: str = "127.0.0.1", model_dir: str | Path | None =
     return server
 
 
-__all__ = ["ApiConfig", "ApiError", "ApiRun", "LocalServer", "check_endpoint", "classify",
+__all__ = ["ApiConfig", "ApiError", "ApiRun", "BadReply", "ChatReply", "Interrupted",
+           "LocalServer", "ModelList", "check_cache", "check_endpoint", "classify",
            "label_schema", "make_client", "read_answer", "request_key", "serve"]

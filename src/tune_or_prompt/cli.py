@@ -10,6 +10,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+EPILOG = """Outputs: only regular files are written, each atomically (a run that fails leaves the
+old file whole). A device, FIFO or folder given as an output is refused; a symlink is written
+through to its regular target file (a symlink to anything else, or to a file a process has
+open, such as /dev/stdout, is refused). An output that is
+the same file as --input, --data or --labels is refused. --save replaces only folders that an
+earlier --save made (they hold a .tune-or-prompt-owned mark). Predictions go to a 'prediction'
+field, or to the first free 'prediction_N' when the input already has one."""
+
 
 def _quiz_check(args: argparse.Namespace) -> int:
     """The bank (or the files and folders given) and the explain-it-back prompts: with no paths,
@@ -81,6 +89,14 @@ def _whole(low: int, note: str = "") -> Callable[[str], int]:
     return parse
 
 
+def _port(text: str) -> int:
+    """An argparse type: a TCP port, 0 to 65535."""
+    value = _whole(0)(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"must be a port from 0 to 65535, not {value}")
+    return value
+
+
 def _number(low: float = 0.0, high: float = math.inf) -> Callable[[str], float]:
     """An argparse type: a finite number in [low, high]."""
     def parse(text: str) -> float:
@@ -108,7 +124,8 @@ def _dataset(args: argparse.Namespace) -> str:
                       seed=args.split_seed)
     sizes = ", ".join(f"{n} {split}" for split, n in split_sizes(found.name).items())
     print(f"dataset {found.name!r} from {found.title}: labels "
-          f"{', '.join(_targets(found.name)[0].labels)}; {sizes}")
+          f"{', '.join(_targets(found.name)[0].labels)} (compared as text, spaces around them "
+          f"dropped); {sizes}")
     return found.name
 
 
@@ -125,6 +142,24 @@ def _prediction_field(name: str, target_name: str) -> str:
     from .tasks import dataset
 
     return "prediction" if dataset(name).main == target_name else f"prediction_{target_name}"
+
+
+def _free_fields(args: argparse.Namespace, records: list[dict]) -> dict[str, str]:
+    """Per target, the field its predictions go to: the usual name, or the first free
+    '<name>_2', '<name>_3', ... when the input already has it (never an input column)."""
+    taken = {key for record in records for key in record}
+    fields = {}
+    for t in _targets(args.dataset):
+        base = name = _prediction_field(args.dataset, t.name)
+        n = 1
+        while name in taken:
+            n += 1
+            name = f"{base}_{n}"
+        if name != base:
+            print(f"the input already has a {base!r} field: {t.name} predictions go to {name!r}")
+        taken.add(name)
+        fields[t.name] = name
+    return fields
 
 
 def _gold_field(record: dict, t) -> str | None:
@@ -174,7 +209,7 @@ def _attach(args: argparse.Namespace, records: list[dict], t, predictions: list[
             score: bool = True) -> None:
     """Add each prediction to its record (None: no answer, or none that names a label); print
     metrics when every record has a gold label (a missing answer counts as wrong)."""
-    field_name = _prediction_field(args.dataset, t.name)
+    field_name = args.fields[t.name]
     for record, prediction in zip(records, predictions, strict=True):
         record[field_name] = prediction
     gold = [_gold(r, t) for r in records]
@@ -183,25 +218,63 @@ def _attach(args: argparse.Namespace, records: list[dict], t, predictions: list[
         _print_metrics(t.name, gold, shown, t.labels)
 
 
+def _inputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """The files the command reads, by option: no output may be one of them."""
+    return [("--input", getattr(args, "input", None)), ("--data", args.data),
+            ("--labels", args.labels)]
+
+
+def _partial_path(args: argparse.Namespace) -> Path:
+    """Where a run cut short writes what it answered: --output itself with
+    --partial-to-output, else '<name>.partial<suffix>' beside it."""
+    out = Path(args.output)
+    if getattr(args, "partial_to_output", False):
+        return out
+    return out.with_name(f"{out.stem}.partial{out.suffix}")
+
+
 def _records(args: argparse.Namespace) -> list[dict]:
     """The input records, read and checked (fields and gold labels) before any model loads;
-    the output and save paths are checked writable first."""
+    the output and save paths are checked first (regular files, none of the inputs; a save
+    folder is new or an earlier save's)."""
     from .data import load
-    from .files import check_writable
+    from .files import check_output, check_owned, check_writable
     from .records import read_records
 
     if args.output:
-        check_writable(args.output, "--output")
+        check_output(args.output, "--output", _inputs(args))
+        if getattr(args, "base_url", None):
+            check_output(_partial_path(args), "--output (its partial file)", _inputs(args))
     if getattr(args, "save", None):
         check_writable(args.save, "--save", folder=True)
     args.dataset = _dataset(args)
+    if getattr(args, "save", None):
+        for t in _targets(args.dataset):
+            check_owned(Path(args.save) / t.name, "--save")
     if args.input:
         records = read_records(args.input, required=(args.text_field,))
     else:
         records = load(args.dataset, "test")
-        records = records[: args.limit] if args.limit else records
+    if args.limit and len(records) > args.limit:
+        print(f"--limit {args.limit}: using the first {args.limit} of {len(records)} records")
+        records = records[: args.limit]
     _check_gold(records, _targets(args.dataset))
+    _check_shots(args)
+    args.fields = _free_fields(args, records)
     return records
+
+
+def _check_shots(args: argparse.Namespace) -> None:
+    """--shots against the training examples there are to show, before any model loads."""
+    from .data import load
+
+    shots = getattr(args, "shots", None)
+    if shots is None:
+        return
+    pool = len(load(args.dataset, "train"))
+    if shots > pool:
+        raise ValueError(f"--shots {shots}: must be between 0 and {pool} (the training "
+                         "examples there are to show)")
 
 
 def _rows(args: argparse.Namespace, records: list[dict]) -> list[dict]:
@@ -218,44 +291,94 @@ def _rows(args: argparse.Namespace, records: list[dict]) -> list[dict]:
     return rows
 
 
-def _write(args: argparse.Namespace, records: list[dict]) -> None:
+def _write(args: argparse.Namespace, records: list[dict], path: str | Path | None = None) -> None:
     from .records import write_records
 
-    if args.output:
-        write_records(args.output, records)
-        print(f"wrote {len(records)} records to {args.output}")
+    path = path or args.output
+    if path:
+        write_records(path, records)
+        print(f"wrote {len(records)} records to {path}")
 
 
 def _api_config(args: argparse.Namespace):
     """The endpoint of --base-url, checked (reachable, key accepted, model served) before any
     data work; the key comes from OPENAI_API_KEY only."""
-    from .api import ApiConfig, check_endpoint
+    from .api import ApiConfig, check_cache, check_endpoint
 
     if not args.model:
         raise ValueError("--base-url needs --model: the name the server knows the model by "
                          "(`tune-or-prompt serve` prints it)")
     config = ApiConfig(args.base_url, args.model, timeout=args.timeout,
-                       concurrency=args.concurrency)
+                       concurrency=args.concurrency, refresh=args.refresh)
+    check_cache(config)  # answers that cannot be kept are not paid for
     check_endpoint(config)
     return config
 
 
+class _Progress:
+    """A progress bar on stderr (when it is a terminal) and one line per announced wait."""
+
+    def __init__(self, label: str, quiet: bool = False):
+        from tqdm.auto import tqdm
+
+        self.tqdm = tqdm
+        self.bar = tqdm(desc=label, unit="row", file=sys.stderr, disable=quiet or None,
+                        leave=False)
+
+    def update(self, done: int, total: int) -> None:
+        self.bar.total = total
+        self.bar.n = done
+        self.bar.refresh()
+
+    def notice(self, line: str) -> None:
+        self.tqdm.write(f"tune-or-prompt: {line}", file=sys.stderr)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _keep_partial(args: argparse.Namespace, records: list[dict], answered: int) -> str:
+    """After a run cut short: write what was answered (to the partial file) unless nothing
+    was; say where it went. The output itself is left untouched unless told otherwise."""
+    if not args.output:
+        return ""
+    if not answered:
+        return f"; nothing was answered, so {args.output} was left as it was"
+    path = _partial_path(args)
+    _write(args, records, path)
+    return f"; the {answered} answered row(s) are in {path}"
+
+
 def _prompt_api(args: argparse.Namespace) -> int:
     """The prompt sent over HTTP to any OpenAI-compatible endpoint."""
-    from .api import ApiError, classify
+    from .api import ApiError, Interrupted, classify
 
     config = _api_config(args)  # the endpoint first: nothing is read if it cannot answer
     records = _records(args)
     rows = _rows(args, records)
+    answered = 0
     for t in _targets(args.dataset):
+        progress = _Progress(t.name)
         try:
             result = classify(config, t, rows, k=args.shots, strategy=args.strategy,
-                              seed=args.seed)
+                              seed=args.seed, progress=progress.update, notice=progress.notice)
         except ApiError as error:  # keep what was answered before the run stopped
+            progress.close()
             if error.partial is not None:
                 _attach(args, records, t, error.partial.predictions, score=False)
-                _write(args, records)
-            raise
+                answered += error.partial.answered
+            where = _keep_partial(args, records, answered)
+            if isinstance(error, Interrupted):
+                print(f"tune-or-prompt: {error}{where}", file=sys.stderr)
+                return 130
+            raise ApiError(f"{error}{where}") from None
+        progress.close()
+        if result.answered == 0 and rows:
+            last = next((e for e in reversed(result.errors) if e), "no answer")
+            kept = f"; {args.output} was left as it was" if args.output else ""
+            raise ApiError(f"{t.name}: none of the {len(rows)} rows was answered (last error: "
+                           f"{last}){kept}")
+        answered += result.answered
         summary = result.summary()
         cached = (f", {summary['cached_tokens']:.0f} of them cached by the server"
                   if summary["cached_tokens"] else "")
@@ -360,15 +483,34 @@ def _add_api(parser: argparse.ArgumentParser) -> None:
                         "serve` prints); the key is read from OPENAI_API_KEY")
     parser.add_argument("--concurrency", type=_whole(1), default=4,
                         help="with --base-url: requests in flight at once")
-    parser.add_argument("--timeout", type=_number(0.1), default=60.0,
-                        help="with --base-url: seconds to wait for one answer")
+    parser.add_argument("--timeout", type=_number(0.1, 3600), default=60.0,
+                        help="with --base-url: seconds one answer may take in all, every retry "
+                        "and wait (rate limits, server errors) included; then its row counts "
+                        "as unanswered")
+    parser.add_argument("--refresh", action="store_true",
+                        help="with --base-url: ask again even where the answer cache "
+                        "(TUNE_OR_PROMPT_CACHE) holds an answer, and replace it")
+
+
+def _stop_on_signals() -> None:
+    """SIGTERM and SIGHUP end `serve` as Ctrl+C does: the server it started is stopped."""
+    import signal
+
+    def stop(number: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
 
 
 def _serve(args: argparse.Namespace) -> int:
     import time
 
-    from .api import serve
+    from .api import check_port, serve
 
+    check_port(args.port)  # before anything starts
+    _stop_on_signals()
     print("starting Transformers' OpenAI-compatible server on 127.0.0.1 (about 20 s) ...",
           flush=True)
     with serve(port=args.port) as server:
@@ -403,13 +545,14 @@ def _add_io(parser: argparse.ArgumentParser) -> None:
     _add_data(parser)
     parser.add_argument("--input", help="records to classify: JSON Lines or CSV with the text "
                         "field (default: the test split of the dataset)")
-    parser.add_argument("--output", help="write the records with their predictions here")
+    parser.add_argument("--output", help="write the records with their predictions here (a "
+                        "regular file, not one of the inputs; a symlink is written through)")
     parser.add_argument("--limit", type=_whole(1), default=None,
-                        help="use only the first N test rows (without --input)")
+                        help="use only the first N records (of --input, or of the test split)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="tune-or-prompt", description=__doc__)
+    parser = _Parser(prog="tune-or-prompt", description=__doc__, epilog=EPILOG)
     sub = parser.add_subparsers(dest="command", required=True)
     quiz = sub.add_parser("quiz", help="work with the question bank")
     quiz_sub = quiz.add_subparsers(dest="quiz_command", required=True)
@@ -421,6 +564,7 @@ def build_parser() -> argparse.ArgumentParser:
     models = sub.add_parser("models", help="list the course's models and whether they are installed")
     models.set_defaults(func=_models)
     prompt = sub.add_parser("prompt", help="classify with a k-shot prompt to the generative model")
+    prompt.epilog = EPILOG
     _add_io(prompt)
     prompt.add_argument("--shots", type=_whole(0), default=4,
                         help="demonstrations in the prompt (k); checked against the context")
@@ -432,13 +576,19 @@ def build_parser() -> argparse.ArgumentParser:
     prompt.add_argument("--model", help="the generative model: a name from `tune-or-prompt "
                         "models`, or with --base-url the model the server serves")
     _add_api(prompt)
+    prompt.add_argument("--partial-to-output", action="store_true",
+                        help="with --base-url: a run cut short writes what was answered to "
+                        "--output itself (default: to <output>.partial<suffix> beside it; a run "
+                        "that answered nothing writes nothing)")
     prompt.set_defaults(func=_prompt)
     serve = sub.add_parser("serve", help="serve the embedded SmolLM2 on 127.0.0.1 as an "
                            "OpenAI-compatible API (Transformers' own server), to practise the "
                            "API path offline")
-    serve.add_argument("--port", type=_whole(0), default=8000, help="0 picks a free port")
+    serve.add_argument("--port", type=_port, default=8000,
+                       help="0 picks a free port; a port in use is refused, naming what holds it")
     serve.set_defaults(func=_serve)
     finetune = sub.add_parser("finetune", help="fine-tune the encoder and classify")
+    finetune.epilog = EPILOG
     _add_io(finetune)
     finetune.add_argument("--train-size", type=_whole(0, " (0 = the whole train split)"),
                           default=200,
@@ -451,7 +601,9 @@ def build_parser() -> argparse.ArgumentParser:
     finetune.add_argument("--min-recall", type=_number(0, 1), default=0.0,
                           help="a target with a rare class (tickets: urgent): tune its threshold "
                           "on validation to reach this recall")
-    finetune.add_argument("--save", help="save the fine-tuned model(s) in this folder")
+    finetune.add_argument("--save", help="save the fine-tuned model(s) in this folder, one "
+                          "subfolder per target; a subfolder that an earlier --save did not "
+                          "make is refused, never replaced")
     finetune.add_argument("--quiet", action="store_true", help="no progress bar")
     finetune.set_defaults(func=_finetune)
     compare = sub.add_parser("compare", help="prompting, fine-tuning and embeddings + a "

@@ -323,7 +323,8 @@ def measure_latency(result: FineTuneResult, texts: Sequence[str]) -> dict[str, f
 
 def save(result: FineTuneResult, folder: str | Path) -> Path:
     """Save model (or LoRA adapter), tokenizer and the training record to ``folder``
-    (written beside it and renamed into place, replacing an older save only when complete)."""
+    (written beside it and renamed into place, replacing an older save only when complete;
+    a folder there that no save made is refused, never removed)."""
     from .files import atomic_dir
 
     record = {"target": result.target, "labels": list(result.labels), "method": result.method,
@@ -335,7 +336,7 @@ def save(result: FineTuneResult, folder: str | Path) -> Path:
               "train_cpu_seconds": result.train_cpu_seconds, "train_ids": result.train_ids,
               "head": result.head}
     # Written beside the target and renamed: an older save stays whole until this one is done.
-    with atomic_dir(folder) as staging, quiet_transformers():
+    with atomic_dir(folder, owned=True) as staging, quiet_transformers():
         result.model.save_pretrained(staging)
         result.tokenizer.save_pretrained(staging)
         (staging / "tune_or_prompt.json").write_text(json.dumps(record, indent=2))

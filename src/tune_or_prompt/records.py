@@ -2,7 +2,9 @@
 
 Whatever bytes a file holds, reading it gives either records (one dict per line or row) or an
 `InputError` whose one-line message names the file, the line and, where it applies, the field.
-Writing is atomic (see `files`), so a failed write loses nothing and output may equal input.
+Both formats have the same limits: a file of at most `MAX_FILE_BYTES`, and no other limit on a
+field (CSV's own 128 KiB field limit is lifted). Writing is atomic (see `files`), so a failed
+write loses nothing; CSV output writes nested values (lists, objects) and true/false as JSON text.
 """
 
 from __future__ import annotations
@@ -119,7 +121,29 @@ def _jsonl(path: Path, data: bytes,
     return records
 
 
+_OTHER_DELIMITERS = {"\t": "tabs", ";": "semicolons", "|": "vertical bars"}
+
+
+def _delimiter_hint(header: list[str]) -> str:
+    """A hint when a one-column header looks separated by something other than commas."""
+    if len(header) == 1:
+        for mark, name in _OTHER_DELIMITERS.items():
+            if mark in header[0]:
+                return (f"; the header looks separated by {name}: save the file as CSV with "
+                        "commas (or as JSON Lines)")
+    return ""
+
+
 def _csv(path: Path, data: bytes, required: Sequence[str]) -> list[tuple[int, dict[str, Any]]]:
+    old_limit = csv.field_size_limit(MAX_FILE_BYTES)  # the same limit as JSON Lines
+    try:
+        return _csv_rows(path, data, required)
+    finally:
+        csv.field_size_limit(old_limit)
+
+
+def _csv_rows(path: Path, data: bytes,
+              required: Sequence[str]) -> list[tuple[int, dict[str, Any]]]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:  # name the line, as the JSON Lines reader does
@@ -129,24 +153,34 @@ def _csv(path: Path, data: bytes, required: Sequence[str]) -> list[tuple[int, di
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[tuple[int, dict[str, Any]]] = []
     header: list[str] | None = None
+    lineno = 1  # where the record being read starts (a quoted field may span lines)
     try:
         for row in reader:
-            lineno = reader.line_num
             if not any(cell.strip() for cell in row):
+                lineno = reader.line_num + 1
                 continue
             if header is None:
                 header = [cell.strip() for cell in row]
                 if len(set(header)) != len(header) or "" in header:
                     raise InputError(f"{path} line {lineno}: the header needs distinct, "
                                      "non-empty column names")
+                missing = [name for name in required if name not in header]
+                if missing and _delimiter_hint(header):
+                    raise InputError(f"{path} line {lineno}: no {missing[0]!r} column in the "
+                                     f"header{_delimiter_hint(header)}")
+                lineno = reader.line_num + 1
                 continue
             if len(row) != len(header):
                 raise InputError(f"{path} line {lineno}: {len(row)} columns, but the header "
                                  f"has {len(header)}")
             record = dict(zip(header, row, strict=True))
             records.append((lineno, _check_record(path, lineno, record, required)))
+            lineno = reader.line_num + 1
     except csv.Error as error:
-        raise InputError(f"{path} line {reader.line_num}: not valid CSV ({error})") from None
+        if "unexpected end of data" in str(error):  # a quote opened at `lineno`, never closed
+            raise InputError(f"{path} line {lineno}: not valid CSV (a quoted field starts on "
+                             "this line and is never closed)") from None
+        raise InputError(f"{path} line {lineno}: not valid CSV ({error})") from None
     if header is None:
         raise InputError(f"{path}: no header line")
     return records
@@ -165,6 +199,13 @@ def read_records(path: str | Path, required: Sequence[str] = ("text",)) -> Recor
     return records
 
 
+def _csv_cell(value: Any) -> Any:
+    """A value as a CSV cell: nested values and true/false as JSON text, None as empty."""
+    if isinstance(value, (dict, list, tuple, bool)):
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    return value
+
+
 def write_records(path: str | Path, records: Iterable[dict[str, Any]]) -> Path:
     """Write JSON Lines (``.csv``: CSV) atomically: every record is encoded before the file is
     touched, so a record that cannot be written leaves the old file whole."""
@@ -175,7 +216,7 @@ def write_records(path: str | Path, records: Iterable[dict[str, Any]]) -> Path:
         columns = list(dict.fromkeys(key for record in records for key in record))
         writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(records)
+        writer.writerows({k: _csv_cell(v) for k, v in record.items()} for record in records)
         text = buffer.getvalue()
     else:
         text = "".join(json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n"

@@ -37,6 +37,27 @@ URGENT_RULE = ("urgent only when money is at risk right now or the customer cann
                "money in an emergency")
 REVIEW_LABELS: tuple[str, ...] = ("negative", "positive")
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
+def label_text(value: Any) -> str | None:
+    """A label as the text the file holds, with one normalisation: spaces around it dropped
+    (JSON true/false read as 'true'/'false', a JSON number as written: 1 is '1', 1.0 is '1.0').
+    None for anything else or an empty label."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, str)) and str(value).strip():
+        return str(value).strip()
+    return None
+
+
+def label_key(text: str) -> str:
+    """What two spellings of one label share: '1', '1.0' and '01' (one number), or 'true' and
+    'True' (one word in any case). Labels with one key but different texts are ambiguous."""
+    try:
+        number = float(text)
+    except ValueError:
+        return text.casefold()
+    return repr(number) if number == number and abs(number) != float("inf") else text.casefold()
+
+
 RARE_SHARE = 0.25  # a binary target whose smaller class is rarer than this has a rare class
 
 
@@ -59,7 +80,7 @@ class Target:
         value = row[self.field]
         if self.boolean:
             return self.labels[1] if value else self.labels[0]
-        return value
+        return value if isinstance(value, str) and value in self.labels else label_text(value)
 
     def has_gold(self, row: dict[str, Any]) -> bool:
         return self.field in row
@@ -68,9 +89,14 @@ class Target:
         """Why ``value`` cannot be this target's gold label, or None if it can."""
         if self.boolean:
             return None if isinstance(value, bool) else "must be true or false"
-        if isinstance(value, str) and value in self.labels:
+        text = label_text(value)
+        if text in self.labels:
             return None
-        return f"is not one of the {self.name} labels ({', '.join(self.labels)})"
+        problem = f"is not one of the {self.name} labels ({', '.join(self.labels)})"
+        same = [label for label in self.labels if text and label_key(label) == label_key(text)]
+        if same:  # another spelling of a label: named, not guessed
+            problem += f"; labels are compared as text: write it {same[0]!r}"
+        return problem
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import functools
 import json
 import random
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -26,7 +27,9 @@ from ..tasks import (  # noqa: F401  (the registry's names, for `from tune_or_pr
     Dataset,
     balanced_sample,
     dataset,
+    label_key,
     label_of,
+    label_text,
 )
 
 Name = Literal["tickets", "reviews"]
@@ -96,12 +99,41 @@ SPLIT_SHARES = (0.6, 0.2, 0.2)  # train / validation / test, when the file has n
 
 
 def _label_text(value: Any) -> str | None:
-    """A label read from a file, as text (numbers and true/false are allowed), or None."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float, str)) and str(value).strip():
-        return str(value).strip()
-    return None
+    """A label read from a file, as text (see `tasks.label_text`), or None."""
+    return label_text(value)
+
+
+def _warn(message: str) -> None:
+    print(f"tune-or-prompt: warning: {message}", file=sys.stderr)
+
+
+def _check_spellings(path: Path, found: Sequence[str], lines: Sequence[int]) -> None:
+    """Refuse two spellings of one label ('1' and '1.0', 'true' and 'True'), naming both."""
+    from ..records import InputError
+
+    first: dict[str, tuple[str, int]] = {}
+    for label, line in zip(found, lines, strict=True):
+        other = first.setdefault(label_key(label), (label, line))
+        if other[0] != label:
+            raise InputError(f"{path}: the labels {other[0]!r} (line {other[1]}) and {label!r} "
+                             f"(line {line}) are two spellings of one label: labels are "
+                             "compared as text, so write each label one way")
+
+
+def _check_conflicts(path: Path, texts: Sequence[str], found: Sequence[str],
+                     lines: Sequence[int], warn: Callable[[str], None]) -> None:
+    """Warn about a text that carries two labels: a model cannot get both right."""
+    seen: dict[str, tuple[str, int]] = {}
+    conflicts = []
+    for text, label, line in zip(texts, found, lines, strict=True):
+        key = " ".join(text.split()).lower()
+        other = seen.setdefault(key, (label, line))
+        if other[0] != label:
+            conflicts.append(f"line {line} ({label!r}) and line {other[1]} ({other[0]!r})")
+    if conflicts:
+        more = f" and {len(conflicts) - 3} more" if len(conflicts) > 3 else ""
+        warn(f"{path}: {len(conflicts)} text(s) carry two labels: {'; '.join(conflicts[:3])}"
+             f"{more}; no model can be right on both")
 
 
 def _read_label_rules(path: str | Path) -> dict[str, str]:
@@ -152,18 +184,25 @@ def _stratified_splits(labels: Sequence[str], texts: Sequence[str], seed: int) -
 
 def from_file(path: str | Path, text_field: str = "text", label_field: str = "label",
               labels: str | Path | None = None, name: str | None = None,
-              seed: int = 0) -> Dataset:
+              seed: int = 0, warn: Callable[[str], None] = _warn) -> Dataset:
     """Read a learner's labelled data (JSON Lines or CSV), check it, split it and register it as
     a dataset with one target of the same name (see `tasks`).
 
     An optional ``split`` field is respected; otherwise each label is split 60/20/20 into
     train/validation/test with a fixed seed (identical texts stay together). ``labels`` is a
     YAML or JSON file of label -> one-line rule, which prompts show. Raises InputError naming
-    the file, the line and the field."""
+    the file, the line and the field.
+
+    Labels are compared as the text the file holds (`tasks.label_text`); two spellings of one
+    label are refused. Each label needs ``MIN_PER_LABEL`` distinct texts. A text under two
+    labels, and a label missing from a given split, are reported through ``warn``."""
     from ..records import InputError, read_records
     from ..tasks import Target, rare_class, register
 
     path = Path(path)
+    if text_field == label_field:
+        raise InputError(f"{path}: the text field and the label field are both {text_field!r}: "
+                         "a model would read the answer; name two different fields")
     records = read_records(path, required=(text_field,))
     found, splits = [], []
     for i, record in enumerate(records):
@@ -182,16 +221,24 @@ def from_file(path: str | Path, text_field: str = "text", label_field: str = "la
     if splits and len(splits) != len(records):
         first = next(i for i, r in enumerate(records) if "split" not in r)
         raise InputError(f"{records.where(first)}: no 'split' field, which other lines have")
+    _check_spellings(path, found, records.lines)
     counts = {label: found.count(label) for label in dict.fromkeys(found)}
     if len(counts) < 2:
         raise InputError(f"{path}: field {label_field!r} has only one label "
                          f"({next(iter(counts))!r}): a classifier needs at least two")
-    for label, count in counts.items():
-        if count < MIN_PER_LABEL:
+    texts = [record[text_field] for record in records]
+    for label in counts:
+        distinct = {" ".join(t.split()).lower() for t, f in zip(texts, found, strict=True)
+                    if f == label}
+        if len(distinct) < MIN_PER_LABEL:
             lines = [records.lines[i] for i, f in enumerate(found) if f == label]
-            raise InputError(f"{path}: label {label!r} has {count} example(s) "
-                             f"(line{'s' if count > 1 else ''} {', '.join(map(str, lines))}); "
-                             f"each label needs at least {MIN_PER_LABEL}")
+            shown = ", ".join(map(str, lines[:10])) + (" ..." if len(lines) > 10 else "")
+            same = (f", only {len(distinct)} of them distinct"
+                    if len(distinct) < len(lines) else "")
+            raise InputError(f"{path}: label {label!r} has {len(lines)} example(s) "
+                             f"(line{'s' if len(lines) > 1 else ''} {shown}){same}; each label "
+                             f"needs at least {MIN_PER_LABEL} distinct texts")
+    _check_conflicts(path, texts, found, records.lines, warn)
     rules = _read_label_rules(labels) if labels else {}
     unknown = sorted(set(counts) - set(rules)) if rules else []
     if unknown:
@@ -201,7 +248,6 @@ def from_file(path: str | Path, text_field: str = "text", label_field: str = "la
     if extra:
         raise InputError(f"{labels}: label(s) {', '.join(map(repr, extra))} never occur in "
                          f"{path}")
-    texts = [record[text_field] for record in records]
     if splits:
         seen: dict[str, tuple[str, int]] = {}
         for i, (text, split) in enumerate(zip(texts, splits, strict=True)):
@@ -215,6 +261,12 @@ def from_file(path: str | Path, text_field: str = "text", label_field: str = "la
             if split not in splits:
                 raise InputError(f"{path}: field 'split' never says {split!r}; every split "
                                  "needs rows (or leave 'split' out to split automatically)")
+        for label in counts:
+            absent = [s for s in SPLITS if not any(f == label and sp == s
+                                                   for f, sp in zip(found, splits, strict=True))]
+            if absent:
+                warn(f"{path}: label {label!r} has no rows in the {' and '.join(absent)} "
+                     "split(s): its scores there say nothing about it")
     else:
         splits = _stratified_splits(found, texts, seed)
     name = name or _dataset_name(path)

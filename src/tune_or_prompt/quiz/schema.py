@@ -24,6 +24,7 @@ from typing import Any, Literal
 import yaml
 
 from ..course import BY_SLUG, LESSONS
+from .render import foreign_urls
 
 Difficulty = Literal["easy", "medium", "hard"]
 QuestionType = Literal["single", "multiple", "numeric", "ordering"]
@@ -276,6 +277,11 @@ class _BankLoader(yaml.SafeLoader):
 
 
 _BankLoader.add_constructor(_YAML + "int", _BankLoader.construct_yaml_int)
+# YAML 1.1 (PyYAML) reads 5e-3 as text: a float needs a dot there. The bank reads it as a number,
+# as YAML 1.2 and JSON do.
+_BankLoader.add_implicit_resolver(
+    _YAML + "float", re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"))
 
 
 def _read_yaml(path: Path) -> tuple[Any, str | None]:
@@ -608,7 +614,25 @@ def parse_bank_file(path: Path) -> tuple[list[Question], list[Problem]]:
     questions = [
         q for i, raw in enumerate(raw_questions) if (q := _parse_question(raw, i, lesson, check))
     ]
+    for raw in raw_questions:
+        if isinstance(raw, dict):
+            qid = raw.get("id") if isinstance(raw.get("id"), str) else None
+            _check_urls(raw, qid, "", check)
     return questions, check.problems
+
+
+def _check_urls(value: Any, qid: str | None, where: str, check: _Checker) -> None:
+    """Every image and link in the question's text must be one of the course's own files."""
+    if isinstance(value, str):
+        for kind, url in foreign_urls(value):
+            check.add(qid, where or None, f"{kind} {short(url)} is not one of the course's own "
+                      "files: the site loads nothing from other hosts (use a relative path)")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_urls(item, qid, f"{where}.{key}" if where else str(key), check)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_urls(item, qid, f"{where}[{i}]", check)
 
 
 def _duplicate_ids(questions: Iterable[Question]) -> list[Problem]:
