@@ -125,3 +125,33 @@ def test_priced_as_names_the_model_and_the_day():
     assert PRICE_LIST.by_role("small API").name in text
     assert text.endswith(price_list.PRICE_LIST.checked_text(costs.SMALL_API))
     assert "prices checked on" in text
+
+
+def _carries_model_and_date(rows, *roles):
+    names = [PRICE_LIST.by_role(r).name for r in roles] or ["AWS"]
+    for row in rows:
+        assert all(name in row["priced as"] for name in names), row
+        assert re.search(r"\d{1,2} \w{3} \d{4}", row["prices checked on"]), row
+
+
+def test_every_cost_table_names_the_model_and_the_price_date():
+    from tune_or_prompt import decide
+    from tune_or_prompt.compare import reference_run
+    from tune_or_prompt.lessons import case_study, choosing, measuring
+
+    size = choosing.PromptSize(header=100, per_demo=50, query=50)
+    tuned = choosing.finetuned(100, 10, 60, per_day=1000, serving=choosing.Serving("serverless"))
+    _carries_model_and_date(choosing.cost_table(size, tuned, shots=(0, 4)), costs.SMALL_API)
+    _carries_model_and_date(choosing.cost_table(size, tuned, model=costs.FRONTIER_API),
+                            costs.FRONTIER_API)
+    _carries_model_and_date(choosing.break_even_by_volume(size, 8, 100, 10, 60),
+                            costs.SMALL_API, costs.OPEN_MODEL, costs.FRONTIER_API)
+    for row in decide.cost_table():
+        roles = () if row["prompt model"] == decide.SMALL_LOCAL else (row["prompt model"],)
+        _carries_model_and_date([row], *roles)
+    _carries_model_and_date(measuring.prompt_costs(shots=(0, 2), queries=5), costs.SMALL_API)
+    _carries_model_and_date(case_study.rows_from(reference_run().tasks["tickets"].sides))
+    # prices edited away from the file are not passed off as the file's
+    edited = costs.Prices(usd_per_million_input_tokens=9.0)
+    assert measuring.prompt_costs(shots=(0,), queries=2, prices=edited)[0]["priced as"] == (
+        "your own prices")

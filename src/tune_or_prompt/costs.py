@@ -150,6 +150,22 @@ def priced_as(model: str, prices: PriceList = PRICE_LIST) -> str:
     return f"{model_name(model, prices)} ({model}), {prices.checked_text(model)}"
 
 
+def price_columns(*models: str, prices: Prices | None = None,
+                  price_list: PriceList = PRICE_LIST) -> dict[str, str]:
+    """The two columns every cost table carries: the model(s) its token prices are those of,
+    and the day they were checked. With no ``models``, the serving prices (machines and
+    functions you rent). Prices edited away from the file's say so instead."""
+    if prices is not None and prices != PRICES:
+        return {"priced as": "your own prices", "prices checked on": "—"}
+    if not models:
+        day = min(entry.checked for entry in price_list.serving)
+        return {"priced as": "AWS EC2 and Lambda (serving)",
+                "prices checked on": f"{day:%-d %b %Y}"}
+    days = dict.fromkeys(f"{price_list.by_role(m).checked:%-d %b %Y}" for m in models)
+    return {"priced as": " / ".join(model_name(m, price_list) for m in models),
+            "prices checked on": " / ".join(days)}
+
+
 # ---------------------------------------------------------------------------------------------
 # Tokens: the one place that counts what a prompt sends
 # ---------------------------------------------------------------------------------------------

@@ -126,7 +126,7 @@ def confusion_pair(matrices: Sequence[Sequence[Sequence[int]]], labels: Sequence
 
 def prompt_costs(shots: Sequence[int] = (0, 1, 2, 4, 8, 16), queries: int = 50,
                  output_tokens: int = 1, seed: int = 0, prices: Prices = PRICES,
-                 model: str = costs.SMALL_API) -> list[dict[str, float]]:
+                 model: str = costs.SMALL_API) -> list[dict[str, Any]]:
     """Tokens per request of Lab 1's k-shot intent prompt (SmolLM2's tokenizer, averaged over
     ``queries`` test tickets; `tune_or_prompt.costs.prompt_tokens`) and what 1,000 such requests
     would cost at a hosted ``model``'s per-token prices."""
@@ -137,7 +137,8 @@ def prompt_costs(shots: Sequence[int] = (0, 1, 2, 4, 8, 16), queries: int = 50,
         tokens = float(np.mean(costs.prompt_tokens(counter, "intent", k, texts, seed)))
         rows.append({"k": k, "tokens per request": round(tokens),
                      "USD per 1,000 requests": costs.token_cost_per_1000(
-                         tokens, output_tokens, prices, model)})
+                         tokens, output_tokens, prices, model),
+                     **costs.price_columns(model, prices=prices)})
     return rows
 
 
