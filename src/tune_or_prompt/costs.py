@@ -423,6 +423,16 @@ def token_cost_per_1000(input_tokens: float, output_tokens: float = 1,
     return 1000 * token_usd(input_tokens, output_tokens, prices, model)
 
 
+def input_cost_per_1000(tokens: float, prefix_tokens: float, model: str = SMALL_API,
+                        prices: Prices = PRICES) -> tuple[float, float]:
+    """USD per 1,000 requests of ``tokens`` input tokens alone (no answer, no thinking), at a
+    hosted ``model``'s current prices: (every token at the input price, the ``prefix_tokens``
+    served from the prompt cache). What a stored run's token counts cost today."""
+    return (1000 * token_usd(tokens, 0, prices, model, reasoning_tokens=0),
+            1000 * token_usd(tokens, 0, prices, model, cached_tokens=prefix_tokens,
+                             reasoning_tokens=0))
+
+
 ALWAYS_ON, SERVERLESS = "always-on", "serverless"
 
 
