@@ -418,9 +418,12 @@ def token_usd(input_tokens: float, output_tokens: float = 1.0, prices: Prices = 
 
 
 def token_cost_per_1000(input_tokens: float, output_tokens: float = 1,
-                        prices: Prices = PRICES, model: str = SMALL_API) -> float:
-    """USD per 1,000 requests to a hosted model at the given tokens per request."""
-    return 1000 * token_usd(input_tokens, output_tokens, prices, model)
+                        prices: Prices = PRICES, model: str = SMALL_API,
+                        reasoning_tokens: float | None = None) -> float:
+    """USD per 1,000 requests to a hosted model at the given tokens per request (no cache;
+    ``reasoning_tokens`` as in `token_usd`)."""
+    return 1000 * token_usd(input_tokens, output_tokens, prices, model,
+                            reasoning_tokens=reasoning_tokens)
 
 
 def input_cost_per_1000(tokens: float, prefix_tokens: float, model: str = SMALL_API,

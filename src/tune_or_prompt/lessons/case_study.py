@@ -77,7 +77,9 @@ def urgent_counts(side) -> tuple[int, int]:
     return round(urgent["recall"] * support), support
 
 
-def _fmt(value: float) -> str:
+def _fmt(value: float | str) -> str:
+    if isinstance(value, str):
+        return value
     if abs(value) >= 10:
         return f"{value:,.0f}"
     if abs(value) >= 0.1:
