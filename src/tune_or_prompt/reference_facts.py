@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import costs
 from .metrics import wilson_interval
 
 SHORT = {"prompting": "prompt", "fine-tuning": "ft", "embeddings + classifier": "emb"}
@@ -195,33 +194,30 @@ def today_facts() -> dict[str, str]:
     m = run.many_shot
     put("today_max_k", m.max_k, "d")
     put("today_context", m.context, ",d")
-    put("today_price_model", costs.priced_as(m.model))
-    now = {p.k: costs.input_cost_per_1000(p.prompt_tokens, p.prefix_tokens, m.model)
-           for p in m.points}  # the stored token counts at the price file's current prices
+    put("today_price_model", m.model)
     put("today_shots", _and([str(p.k) for p in m.points]))
     for point in m.points:
         key = f"today_k{point.k}"
         score(key, point.score)
         score(f"{key}_cal", point.score_calibrated)
         put(f"{key}_tokens", point.prompt_tokens, ",.0f")
-        put(f"{key}_usd", now[point.k][0], ",.3f")
-        put(f"{key}_usd_cached", now[point.k][1], ",.3f")
+        put(f"{key}_usd", point.usd_per_1000, ",.3f")
+        put(f"{key}_usd_cached", point.usd_per_1000_cached, ",.3f")
         put(f"{key}_s", point.seconds_per_query, ".2f")
     first, last = m.points[0], m.points[-1]
     score("today_kmax", last.score)
     best = max(m.points, key=lambda p: (p.score.correct, -p.k))  # ties: fewer demonstrations
     put("today_best_k", best.k, "d")
     score("today_best", best.score)
-    put("today_ms_cost_ratio", now[last.k][0] / now[first.k][0], ",.0f")
-    put("today_ms_cached_share", now[last.k][1] / now[last.k][0], ".0%")
+    put("today_ms_cost_ratio", last.usd_per_1000 / first.usd_per_1000, ",.0f")
+    put("today_ms_cached_share", last.usd_per_1000_cached / last.usd_per_1000, ".0%")
     put("today_ms_time_ratio", last.seconds_per_query / first.seconds_per_query, ",.0f")
     t = run.many_shot_test
     put("today_ms_k", t.k, "d")
     put("today_ms_shots", shots(t.k))
     put("today_ms_mode", "with calibration" if t.calibrated else "without calibration")
     score("today_ms_test", t.score)
-    put("today_ms_test_usd", costs.input_cost_per_1000(t.point.prompt_tokens,
-                                                       t.point.prefix_tokens, m.model)[0], ",.3f")
+    put("today_ms_test_usd", t.point.usd_per_1000, ",.3f")
 
     d = run.demos
     put("today_demo_shots", _and([str(k) for k in d.shots]))
