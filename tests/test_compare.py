@@ -10,6 +10,7 @@ import pytest
 from cli_runner import in_process, subprocess_cli
 
 from tune_or_prompt import compare as C
+from tune_or_prompt import costs
 from tune_or_prompt.data import label_of, load
 from tune_or_prompt.tasks import dataset
 
@@ -34,7 +35,9 @@ def test_test_rows_are_stratified_and_from_the_test_split():
 def test_table_columns_and_costs():
     sides = [side("prompting", 0.7, tokens=600, cpu=300.0),
              side("fine-tuning", 0.9, tokens=0, cpu=30.0, setup=20.0, labelled=200, recall=0.9)]
-    frame = C.table(sides)
+    frame = C.table(sides, costs.Prices(usd_per_million_input_tokens=0.15,
+                                        usd_per_million_output_tokens=0.60,
+                                        bills_reasoning=False))
     assert list(frame.index) == ["prompting", "fine-tuning"]
     assert frame.loc["fine-tuning", "urgent recall"] == 0.9
     assert frame.loc["prompting", "latency median (ms)"] == pytest.approx(100)
@@ -43,6 +46,7 @@ def test_table_columns_and_costs():
     # 600 input tokens + 1 output token per query at $0.15 / $0.60 per million:
     assert frame.loc["prompting", "USD / 1,000 (hosted tokens)"] == pytest.approx(
         1000 * (600 * 0.15 + 0.60) / 1e6)
+    assert frame.loc["prompting", "hosted prices"] == "your own prices"
     reviews = [side("prompting", 0.9, 100, 50, recall=None), side("fine-tuning", 0.9, 0, 5, recall=None)]
     assert "urgent recall" not in C.table(reviews).columns
 

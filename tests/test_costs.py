@@ -32,7 +32,8 @@ def test_lines_that_never_cross():
 
 def test_setups_from_prices():
     prices = Prices(usd_per_cpu_hour=3.6, usd_per_million_input_tokens=2.0,
-                    usd_per_million_output_tokens=4.0, usd_per_label=0.5, instance_vcpus=2)
+                    usd_per_million_output_tokens=4.0, usd_per_label=0.5, instance_vcpus=2,
+                    bills_reasoning=False)
     # Always-on: one 2-vCPU instance at $7.20/hour, $172.80 a day, busy or idle.
     tuned = costs.finetuning_costs(200, train_cpu_seconds=100, cpu_seconds_per_query=0.01,
                                    prices=prices, queries_per_day=1000)
@@ -83,12 +84,14 @@ def test_serverless_bills_seconds_and_requests_only():
 
 def test_hosted_discounts_and_models():
     prices = Prices(frontier_usd_per_million_input_tokens=10.0,
-                    frontier_usd_per_million_output_tokens=20.0, cached_input_share=0.5,
-                    cache_min_tokens=1000, batch_share=0.5)
+                    frontier_usd_per_million_output_tokens=20.0, frontier_cached_input_share=0.5,
+                    frontier_cache_write_share=1.0, frontier_bills_reasoning=False,
+                    frontier_cache_min_tokens=1000, batch_share=0.5, requests_per_cache_write=10)
     full = costs.token_usd(2000, 1, prices, costs.FRONTIER_API)
     assert full == pytest.approx((2000 * 10 + 20) / 1e6)
     cached = costs.token_usd(2000, 1, prices, costs.FRONTIER_API, cached_tokens=1500)
-    assert cached == pytest.approx((500 * 10 + 1500 * 5 + 20) / 1e6)
+    # one request in 10 misses the cache (full price), the other 9 read it at half price
+    assert cached == pytest.approx((500 * 10 + 1500 * 10 * (1 + 9 * 0.5) / 10 + 20) / 1e6)
     # below the vendor's caching minimum, nothing is cached
     assert costs.token_usd(900, 1, prices, costs.FRONTIER_API, cached_tokens=800) == (
         pytest.approx((900 * 10 + 20) / 1e6))

@@ -24,7 +24,10 @@ SPECIALISED = replace(GENERAL, task="intent", prompt_accuracy=0.6, prompt_tokens
                       finetune_accuracy=0.9, prompt_p95_ms=400)
 EVIDENCE = D.Evidence(GENERAL, SPECIALISED, "test evidence",
                       Prices(usd_per_cpu_hour=0.05, usd_per_million_input_tokens=0.15,
-                             usd_per_million_output_tokens=0.6, usd_per_label=0.25))
+                             usd_per_million_output_tokens=0.6, usd_per_label=0.25,
+                             bills_reasoning=False, frontier_usd_per_million_input_tokens=2.5,
+                             frontier_usd_per_million_output_tokens=10.0,
+                             frontier_bills_reasoning=False))
 # The same, with embeddings + a classifier measured one point behind the fine-tuned encoder.
 WITH_EMBEDDINGS = replace(EVIDENCE, specialised=replace(
     SPECIALISED, embeddings_accuracy=0.89, embeddings_labelled=200, embeddings_p95_ms=25,

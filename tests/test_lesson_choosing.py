@@ -49,7 +49,8 @@ def test_prompt_size_adds_one_demo_per_shot_and_the_header_once():
 
 def test_options_use_the_prices():
     prices = Prices(usd_per_cpu_hour=3.6, usd_per_million_input_tokens=1.0,
-                    usd_per_million_output_tokens=2.0, usd_per_label=0.5, instance_vcpus=2)
+                    usd_per_million_output_tokens=2.0, usd_per_label=0.5, instance_vcpus=2,
+                    bills_reasoning=False, cached_input_share=1.0, cache_write_share=1.0)
     size = C.PromptSize(header=100, per_demo=50, query=50)
     assert C.prompted(size, 2, output_tokens=1, prices=prices).usd_per_1000() == pytest.approx(
         1000 * (250 * 1.0 + 2.0) / 1e6)

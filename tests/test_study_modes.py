@@ -53,7 +53,7 @@ def expected_answers(problem) -> list[float]:
     size = costs.PromptSize(x["header"], x["per_demo"], x["query"])
     return [size.tokens(x["k"]),
             costs.token_cost_per_1000(size.tokens(x["k"]), x["output_tokens"],
-                                      costs.PRICES, x["model"]),
+                                      costs.PRICES, x["model"], reasoning_tokens=0),
             max_demonstrations(size, x["context"], x["output_tokens"])]
 
 

@@ -366,11 +366,20 @@ COLUMNS = {
     "cpu_s_per_1000": "CPU-s / 1,000",
     "usd_per_1000_cpu": "USD / 1,000 (CPU)",
     "usd_per_1000_hosted": "USD / 1,000 (hosted tokens)",
+    "hosted_prices": "hosted prices",
 }
 
 
 def _sides(sides: Mapping[str, Side] | Sequence[Side]) -> list[Side]:
     return list(sides.values()) if isinstance(sides, Mapping) else list(sides)
+
+
+def _priced(prices: Prices) -> str:
+    """The model and date of the hosted-token prices (`costs.price_columns`), in one string."""
+    columns = costs.price_columns(costs.SMALL_API, prices=prices)
+    if columns["prices checked on"] == "—":
+        return columns["priced as"]
+    return f"{columns['priced as']}, prices checked on {columns['prices checked on']}"
 
 
 def table(sides: Mapping[str, Side] | Sequence[Side], prices: Prices = PRICES):
@@ -388,7 +397,8 @@ def table(sides: Mapping[str, Side] | Sequence[Side], prices: Prices = PRICES):
             "setup_seconds": s.setup_seconds, "prompt_tokens": s.prompt_tokens,
             "latency_median_ms": 1000 * s.latency_median_s,
             "latency_p95_ms": 1000 * s.latency_p95_s, "cpu_s_per_1000": s.cpu_s_per_1000,
-            "usd_per_1000_cpu": s.usd_per_1000_cpu(prices), "usd_per_1000_hosted": hosted})
+            "usd_per_1000_cpu": s.usd_per_1000_cpu(prices), "usd_per_1000_hosted": hosted,
+            "hosted_prices": None if hosted is None else _priced(prices)})
     frame = pd.DataFrame.from_records(records)
     rare = next((s.rare_label for s in sides if s.rare_label), None)
     if rare is None:

@@ -12,7 +12,9 @@ to the difference; when it is not cheaper per query at that volume, it never doe
 How a model is served is the learner's choice:
 
 - **hosted, per token** (`hosted_prompt`): input and output tokens at a vendor's price, with the
-  cached-input and batch discounts vendors offer (``small API``, ``open 1-8B``, ``frontier API``);
+  cached-input price, the cache-write premium, reasoning tokens billed as output where the model
+  bills them, and the batch discount (``small API``, ``open 1-8B``, ``frontier API``: the models
+  each role names in the dated price file ``data/prices.yaml``);
 - **a hosted fine-tuned model** (`hosted_finetuning_costs`): the vendor trains it (per training
   token) and then charges its own, higher, per-token price;
 - **self-hosted** (`Serving`): an always-on instance paid by the hour at a planned utilisation,
@@ -26,75 +28,142 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .price_list import PRICE_LIST, ROLES, PriceList
+
 # ---------------------------------------------------------------------------------------------
-# Prices: every editable input, with its source and date
+# Prices: every editable input, read from the dated price file
 # ---------------------------------------------------------------------------------------------
+
+
+SMALL_API, FRONTIER_API, OPEN_MODEL, FINETUNED_API = ROLES
+HOSTED = {SMALL_API: "", OPEN_MODEL: "open_", FRONTIER_API: "frontier_",
+          FINETUNED_API: "finetuned_"}  # a hosted model -> the prefix of its `Prices` fields
+
+
+def _defaults(prices: PriceList = PRICE_LIST) -> dict[str, Any]:
+    """`Prices` field values read from the dated price file (``data/prices.yaml``)."""
+    values: dict[str, Any] = {key: prices.serving_value(key) for key in (
+        "usd_per_cpu_hour", "serverless_usd_per_gb_second",
+        "serverless_usd_per_million_requests", "serverless_gb_per_vcpu")}
+    for role, prefix in HOSTED.items():
+        model = prices.by_role(role)
+        values.update({f"{prefix}usd_per_million_input_tokens": model.input,
+                       f"{prefix}usd_per_million_output_tokens": model.output,
+                       f"{prefix}cached_input_share": model.cached_share,
+                       f"{prefix}cache_write_share": model.write_share,
+                       f"{prefix}bills_reasoning": model.bills_reasoning,
+                       f"{prefix}cache_min_tokens": model.cache_min_tokens or 0})
+    values["finetuning_usd_per_million_training_tokens"] = (
+        prices.by_role(FINETUNED_API).training or 0.0)
+    values["batch_share"] = prices.batch.share
+    values.update(prices.assumptions.model_dump())
+    return values
+
+
+_D = _defaults()
 
 
 @dataclass(frozen=True)
 class Prices:
-    """What compute, tokens and labels cost, in USD. Edit these to match your own provider;
-    they are inputs, not measurements. Sources were read in 2024-2026; prices change."""
+    """What compute, tokens and labels cost, in USD. Every default is read from the dated price
+    file ``data/prices.yaml`` (`tune_or_prompt.price_list`), which names each price's model,
+    source page and the day it was read; pass your own values to price your provider.
 
-    # One vCPU-hour of a general-purpose cloud machine, on demand: AWS EC2 c7i.large (2 vCPUs)
-    # at $0.08925/hour in us-east-1, i.e. ~$0.045 per vCPU-hour (AWS on-demand pricing, checked
-    # 2025). Our measurements are CPU-seconds of a 2-core machine like it.
-    usd_per_cpu_hour: float = 0.045
-    instance_vcpus: int = 2  # the always-on instance: that c7i.large, billed every hour
-    # Serverless: AWS Lambda (x86, us-east-1) at $0.0000166667 per GB-second and $0.20 per
-    # million requests; a function gets one vCPU at 1,769 MB of memory (AWS, "How AWS Pricing
-    # Works" and the Lambda pricing page, read 2026; the free tier is left out).
-    serverless_usd_per_gb_second: float = 0.0000166667
-    serverless_usd_per_million_requests: float = 0.20
-    serverless_gb_per_vcpu: float = 1.769
-    # "small API": a frontier vendor's small hosted model, OpenAI gpt-4o-mini, $0.15 per million
-    # input tokens and $0.60 per million output tokens (OpenAI pricing, July 2024; unchanged in
-    # listings of 2026).
-    usd_per_million_input_tokens: float = 0.15
-    usd_per_million_output_tokens: float = 0.60
-    # "frontier API": OpenAI gpt-4o, $2.50 input and $10.00 output per million tokens (OpenAI
-    # pricing page, as listed 2024-2026).
-    frontier_usd_per_million_input_tokens: float = 2.50
-    frontier_usd_per_million_output_tokens: float = 10.00
-    # "open 1-8B": an open model served by a host, Together AI's Meta-Llama-3.1-8B-Instruct-Turbo
-    # at $0.18 per million tokens, input and output alike (Together AI pricing, July 2025).
-    open_usd_per_million_input_tokens: float = 0.18
-    open_usd_per_million_output_tokens: float = 0.18
-    # Prompt caching: OpenAI bills cached input tokens of gpt-4o and gpt-4o-mini at half the
-    # input price ($1.25 vs $2.50; $0.075 vs $0.15), and caches only prompts of 1,024 tokens or
-    # more (OpenAI pricing page; "Prompt Caching 201", OpenAI Cookbook, 2026).
-    cached_input_share: float = 0.5
-    cache_min_tokens: int = 1024
-    # Batch: OpenAI's Batch API and Together AI's batch inference charge half price for answers
-    # returned within 24 hours (vendor pricing pages, 2025-2026).
-    batch_share: float = 0.5
-    # "fine-tuned API" (OpenAI is winding its self-serve fine-tuning down, notice of 7 May 2026:
-    # Lesson 6): a gpt-4o-mini fine-tuned by OpenAI costs $3.00 per million training
-    # tokens, then $0.30 input and $1.20 output per million tokens, twice the base model's
-    # price (OpenAI pricing, August 2024; listed 2026).
-    finetuned_usd_per_million_input_tokens: float = 0.30
-    finetuned_usd_per_million_output_tokens: float = 1.20
-    finetuning_usd_per_million_training_tokens: float = 3.00
-    # What a person costs to label one support ticket (an assumption: ~30 s at ~$30/hour).
-    usd_per_label: float = 0.25
+    Token prices are per million tokens, for the model each role names in the file ("small
+    API", "frontier API", "open 1-8B", "fine-tuned API"). ``*cached_input_share`` is the
+    cached-input price as a share of the input price, ``*cache_write_share`` the price of
+    writing the cache as a share of it (1.0: no premium), ``*bills_reasoning`` whether the model
+    bills thinking tokens as output, and ``*cache_min_tokens`` the shortest prompt the vendor
+    caches (0 where none was found)."""
 
-    def token_prices(self, model: str) -> tuple[float, float]:
-        """USD per million input and output tokens of a hosted ``model`` (see `HOSTED`)."""
+    usd_per_cpu_hour: float = _D["usd_per_cpu_hour"]
+    instance_vcpus: int = 2  # the always-on instance: an EC2 c7i.large, billed every hour
+    serverless_usd_per_gb_second: float = _D["serverless_usd_per_gb_second"]
+    serverless_usd_per_million_requests: float = _D["serverless_usd_per_million_requests"]
+    serverless_gb_per_vcpu: float = _D["serverless_gb_per_vcpu"]
+    usd_per_million_input_tokens: float = _D["usd_per_million_input_tokens"]
+    usd_per_million_output_tokens: float = _D["usd_per_million_output_tokens"]
+    cached_input_share: float = _D["cached_input_share"]
+    cache_write_share: float = _D["cache_write_share"]
+    bills_reasoning: bool = _D["bills_reasoning"]
+    cache_min_tokens: int = _D["cache_min_tokens"]
+    frontier_usd_per_million_input_tokens: float = _D["frontier_usd_per_million_input_tokens"]
+    frontier_usd_per_million_output_tokens: float = _D["frontier_usd_per_million_output_tokens"]
+    frontier_cached_input_share: float = _D["frontier_cached_input_share"]
+    frontier_cache_write_share: float = _D["frontier_cache_write_share"]
+    frontier_bills_reasoning: bool = _D["frontier_bills_reasoning"]
+    frontier_cache_min_tokens: int = _D["frontier_cache_min_tokens"]
+    open_usd_per_million_input_tokens: float = _D["open_usd_per_million_input_tokens"]
+    open_usd_per_million_output_tokens: float = _D["open_usd_per_million_output_tokens"]
+    open_cached_input_share: float = _D["open_cached_input_share"]
+    open_cache_write_share: float = _D["open_cache_write_share"]
+    open_bills_reasoning: bool = _D["open_bills_reasoning"]
+    open_cache_min_tokens: int = _D["open_cache_min_tokens"]
+    finetuned_usd_per_million_input_tokens: float = _D["finetuned_usd_per_million_input_tokens"]
+    finetuned_usd_per_million_output_tokens: float = _D["finetuned_usd_per_million_output_tokens"]
+    finetuned_cached_input_share: float = _D["finetuned_cached_input_share"]
+    finetuned_cache_write_share: float = _D["finetuned_cache_write_share"]
+    finetuned_bills_reasoning: bool = _D["finetuned_bills_reasoning"]
+    finetuned_cache_min_tokens: int = _D["finetuned_cache_min_tokens"]
+    finetuning_usd_per_million_training_tokens: float = (
+        _D["finetuning_usd_per_million_training_tokens"])
+    batch_share: float = _D["batch_share"]
+    reasoning_tokens_per_answer: float = _D["reasoning_tokens_per_answer"]
+    requests_per_cache_write: float = _D["requests_per_cache_write"]
+    usd_per_label: float = _D["usd_per_label"]
+
+    def _prefix(self, model: str) -> str:
         try:
-            prefix = HOSTED[model]
+            return HOSTED[model]
         except KeyError:
             raise ValueError(f"unknown hosted model {model!r}: choose from "
                              f"{', '.join(HOSTED)}") from None
+
+    def token_prices(self, model: str) -> tuple[float, float]:
+        """USD per million input and output tokens of a hosted ``model`` (see `HOSTED`)."""
+        prefix = self._prefix(model)
         return (getattr(self, f"{prefix}usd_per_million_input_tokens"),
                 getattr(self, f"{prefix}usd_per_million_output_tokens"))
+
+    def cache_terms(self, model: str) -> tuple[float, float, int]:
+        """A hosted ``model``'s cached-input share, cache-write share and caching minimum."""
+        prefix = self._prefix(model)
+        return (getattr(self, f"{prefix}cached_input_share"),
+                getattr(self, f"{prefix}cache_write_share"),
+                getattr(self, f"{prefix}cache_min_tokens"))
+
+    def bills_reasoning_for(self, model: str) -> bool:
+        """Whether a hosted ``model`` bills thinking tokens as output."""
+        return getattr(self, f"{self._prefix(model)}bills_reasoning")
 
 
 PRICES = Prices()
 
-SMALL_API, OPEN_MODEL, FRONTIER_API, FINETUNED_API = (
-    "small API", "open 1-8B", "frontier API", "fine-tuned API")
-HOSTED = {SMALL_API: "", OPEN_MODEL: "open_", FRONTIER_API: "frontier_",
-          FINETUNED_API: "finetuned_"}  # a hosted model -> the prefix of its `Prices` fields
+
+def model_name(model: str, prices: PriceList = PRICE_LIST) -> str:
+    """The named model behind a role such as ``"small API"`` (``"Claude Haiku 5.5"``)."""
+    return prices.by_role(model).name
+
+
+def priced_as(model: str, prices: PriceList = PRICE_LIST) -> str:
+    """What a cost table says about its prices: the model and the day they were checked."""
+    return f"{model_name(model, prices)} ({model}), {prices.checked_text(model)}"
+
+
+def price_columns(*models: str, prices: Prices | None = None,
+                  price_list: PriceList = PRICE_LIST) -> dict[str, str]:
+    """The two columns every cost table carries: the model(s) its token prices are those of,
+    and the day they were checked. With no ``models``, the serving prices (machines and
+    functions you rent). Prices edited away from the file's say so instead."""
+    if prices is not None and prices != PRICES:
+        return {"priced as": "your own prices", "prices checked on": "—"}
+    if not models:
+        day = min(entry.checked for entry in price_list.serving)
+        return {"priced as": "AWS EC2 and Lambda (serving)",
+                "prices checked on": f"{day:%-d %b %Y}"}
+    days = dict.fromkeys(f"{price_list.by_role(m).checked:%-d %b %Y}" for m in models)
+    return {"priced as": " / ".join(model_name(m, price_list) for m in models),
+            "prices checked on": " / ".join(days)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -324,23 +393,47 @@ def cpu_cost_per_1000(cpu_seconds_per_prediction: float, prices: Prices = PRICES
 
 
 def token_usd(input_tokens: float, output_tokens: float = 1.0, prices: Prices = PRICES,
-              model: str = SMALL_API, cached_tokens: float = 0.0, batch: bool = False) -> float:
+              model: str = SMALL_API, cached_tokens: float = 0.0, batch: bool = False,
+              reasoning_tokens: float | None = None) -> float:
     """USD for one request to a hosted ``model`` priced per token.
 
-    ``cached_tokens`` of the input (a prefix every request repeats) are billed at the cached
-    price, but only when the whole input reaches the vendor's caching minimum; ``batch`` takes
-    the batch discount (answers within a day, not at once)."""
+    ``cached_tokens`` of the input (a prefix every request repeats) are served from the
+    vendor's prompt cache when the whole input reaches its caching minimum: one request in
+    ``prices.requests_per_cache_write`` writes the cache (at the cache-write price) and the
+    others read it (at the cached-input price). A model that bills reasoning tokens is charged
+    ``reasoning_tokens`` more output tokens (default ``prices.reasoning_tokens_per_answer``);
+    ``batch`` takes the batch discount (answers within a day, not at once)."""
     input_price, output_price = prices.token_prices(model)
-    cached = min(cached_tokens, input_tokens) if input_tokens >= prices.cache_min_tokens else 0.0
-    usd = ((input_tokens - cached + cached * prices.cached_input_share) * input_price
-           + output_tokens * output_price) / 1e6
+    read_share, write_share, minimum = prices.cache_terms(model)
+    cached = min(cached_tokens, input_tokens) if input_tokens >= minimum else 0.0
+    per_write = prices.requests_per_cache_write
+    prefix_share = (write_share + (per_write - 1) * read_share) / per_write
+    thinking = 0.0
+    if prices.bills_reasoning_for(model):
+        thinking = (prices.reasoning_tokens_per_answer if reasoning_tokens is None
+                    else reasoning_tokens)
+    usd = ((input_tokens - cached + cached * prefix_share) * input_price
+           + (output_tokens + thinking) * output_price) / 1e6
     return usd * (prices.batch_share if batch else 1.0)
 
 
 def token_cost_per_1000(input_tokens: float, output_tokens: float = 1,
-                        prices: Prices = PRICES, model: str = SMALL_API) -> float:
-    """USD per 1,000 requests to a hosted model at the given tokens per request."""
-    return 1000 * token_usd(input_tokens, output_tokens, prices, model)
+                        prices: Prices = PRICES, model: str = SMALL_API,
+                        reasoning_tokens: float | None = None) -> float:
+    """USD per 1,000 requests to a hosted model at the given tokens per request (no cache;
+    ``reasoning_tokens`` as in `token_usd`)."""
+    return 1000 * token_usd(input_tokens, output_tokens, prices, model,
+                            reasoning_tokens=reasoning_tokens)
+
+
+def input_cost_per_1000(tokens: float, prefix_tokens: float, model: str = SMALL_API,
+                        prices: Prices = PRICES) -> tuple[float, float]:
+    """USD per 1,000 requests of ``tokens`` input tokens alone (no answer, no thinking), at a
+    hosted ``model``'s current prices: (every token at the input price, the ``prefix_tokens``
+    served from the prompt cache). What a stored run's token counts cost today."""
+    return (1000 * token_usd(tokens, 0, prices, model, reasoning_tokens=0),
+            1000 * token_usd(tokens, 0, prices, model, cached_tokens=prefix_tokens,
+                             reasoning_tokens=0))
 
 
 ALWAYS_ON, SERVERLESS = "always-on", "serverless"
@@ -483,9 +576,16 @@ def hosted_finetuning_costs(labelled_examples: int, training_tokens: float,
                      "fine-tuned API, per token")
 
 
-def price_table(prices: Prices = PRICES) -> list[dict[str, Any]]:
-    """Every price, one row each (what the lessons show)."""
-    from dataclasses import fields
+def price_table(prices: PriceList = PRICE_LIST) -> list[dict[str, Any]]:
+    """Every hosted model's prices, one row each, in words (what Lesson 5 shows); the serving
+    prices are in `serving_price_table`."""
+    from .price_list import price_rows
 
-    return [{"price": f.name, "value": f"{getattr(prices, f.name):,.10g}"}  # as written
-            for f in fields(prices)]
+    return price_rows(prices)
+
+
+def serving_price_table(prices: PriceList = PRICE_LIST) -> list[dict[str, Any]]:
+    """What a machine or function you rent costs, one row each, in words."""
+    from .price_list import serving_rows
+
+    return serving_rows(prices)

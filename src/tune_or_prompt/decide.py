@@ -301,7 +301,10 @@ def cost_table(evidence: Evidence | None = None, volumes: tuple[float, ...] = (1
                              "fine-tuned USD per 1,000": tuned.usd_per_1000(),
                              "fine-tuned set-up USD": tuned.setup_usd,
                              "days to break even": costs.days_to_break_even(tuned, prompt,
-                                                                           per_day)})
+                                                                           per_day),
+                             **costs.price_columns(*(() if model == SMALL_LOCAL else (model,)),
+                                                   prices=(evidence or reference_evidence()
+                                                           ).prices)})
     return rows
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..costs import PRICES, SERVERLESS, Prices, Serving
+from ..costs import PRICES, SERVERLESS, Prices, Serving, price_columns
 from ..plots import COLOURS, _figure
 from .measuring import wilson_interval as interval  # Lesson 4's interval, used again here
 
@@ -64,7 +64,8 @@ def rows_from(sides: Sequence[Any], prices: Prices = PRICES, queries_per_day: fl
                     "CPU-s per 1,000": side.cpu_s_per_1000,
                     "USD per 1,000": side.cost_model(
                         prices, queries_per_day=queries_per_day,
-                        serving=serving).usd_per_1000()})
+                        serving=serving).usd_per_1000(),
+                    **price_columns(prices=prices)})
         out.append(row)
     return out
 
@@ -76,7 +77,9 @@ def urgent_counts(side) -> tuple[int, int]:
     return round(urgent["recall"] * support), support
 
 
-def _fmt(value: float) -> str:
+def _fmt(value: float | str) -> str:
+    if isinstance(value, str):
+        return value
     if abs(value) >= 10:
         return f"{value:,.0f}"
     if abs(value) >= 0.1:

@@ -83,7 +83,7 @@ def cost_table(size: PromptSize, tuned: CostModel, shots: Sequence[int] = (0, 1,
                "break-even (requests)": _never(n)}
         if per_day:
             row["break-even (days)"] = _never(n, per_day)
-        rows.append(row)
+        rows.append({**row, **costs.price_columns(model, prices=prices)})
     return rows
 
 
@@ -110,7 +110,7 @@ def break_even_by_volume(size: PromptSize, k: int, labels: int, cpu_s_per_1000: 
                 prompt = prompted(size, k, prices=prices, model=model)
                 row[f"prompt ({model}) USD per 1,000"] = prompt.usd_per_1000()
                 row[f"days vs {model}"] = costs.days_to_break_even(tuned, prompt, per_day)
-            rows.append(row)
+            rows.append({**row, **costs.price_columns(*models, prices=prices)})
     return rows
 
 

@@ -126,18 +126,23 @@ def confusion_pair(matrices: Sequence[Sequence[Sequence[int]]], labels: Sequence
 
 def prompt_costs(shots: Sequence[int] = (0, 1, 2, 4, 8, 16), queries: int = 50,
                  output_tokens: int = 1, seed: int = 0, prices: Prices = PRICES,
-                 model: str = costs.SMALL_API) -> list[dict[str, float]]:
+                 model: str = costs.SMALL_API, reasoning_tokens: float | None = 0
+                 ) -> list[dict[str, Any]]:
     """Tokens per request of Lab 1's k-shot intent prompt (SmolLM2's tokenizer, averaged over
     ``queries`` test tickets; `tune_or_prompt.costs.prompt_tokens`) and what 1,000 such requests
-    would cost at a hosted ``model``'s per-token prices."""
+    would cost at a hosted ``model``'s per-token prices, no prompt cache. ``reasoning_tokens``:
+    thinking tokens per answer where the model bills them (0: thinking turned off, the default
+    here; None: the price file's assumption)."""
     counter = costs.TokenCounter()
     texts = [r["text"] for r in load("tickets", "test")[:queries]]
     rows = []
     for k in shots:
         tokens = float(np.mean(costs.prompt_tokens(counter, "intent", k, texts, seed)))
         rows.append({"k": k, "tokens per request": round(tokens),
-                     "USD per 1,000 requests": costs.token_cost_per_1000(
-                         tokens, output_tokens, prices, model)})
+                     "USD per 1,000 requests": 1000 * costs.token_usd(
+                         tokens, output_tokens, prices, model,
+                         reasoning_tokens=reasoning_tokens),
+                     **costs.price_columns(model, prices=prices)})
     return rows
 
 

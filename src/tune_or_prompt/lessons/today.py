@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import costs
 from ..plots import COLOURS, MARKERS, _figure
 from ..tasks import target
 from ..today import Score, TodayRun, compare_runs
@@ -42,13 +43,18 @@ def many_shot_table(run: TodayRun):
     """The validation sweep: accuracy, tokens, hosted cost and time against k."""
     import pandas as pd
 
-    rows = [{"k": p.k, "accuracy": f"{p.score.accuracy:.2f}", "95% interval": p.score.interval_text,
-             "calibrated": f"{p.score_calibrated.accuracy:.2f}",
-             "tokens per query": f"{p.prompt_tokens:,.0f}",
-             "$ per 1,000 queries": f"{p.usd_per_1000:.3f}",
-             "with a cached prefix": f"{p.usd_per_1000_cached:.3f}",
-             "seconds per query here": f"{p.seconds_per_query:.2f}"}
-            for p in run.many_shot.points]
+    model = run.many_shot.model
+    rows = []
+    for p in run.many_shot.points:
+        usd, cached = costs.input_cost_per_1000(p.prompt_tokens, p.prefix_tokens, model)
+        rows.append({"k": p.k, "accuracy": f"{p.score.accuracy:.2f}",
+                     "95% interval": p.score.interval_text,
+                     "calibrated": f"{p.score_calibrated.accuracy:.2f}",
+                     "tokens per query": f"{p.prompt_tokens:,.0f}",
+                     "input $ per 1,000 queries": f"{usd:.3f}",
+                     "with a cached prefix": f"{cached:.3f}",
+                     "seconds per query here": f"{p.seconds_per_query:.2f}",
+                     **costs.price_columns(model)})
     return pd.DataFrame(rows).set_index("k")
 
 
@@ -72,12 +78,16 @@ def many_shot_figure(run: TodayRun):
     ax.set(xlabel="demonstrations in the prompt (k)", ylabel="accuracy (validation)",
            ylim=(0, 1.02), title=f"Accuracy, {points[0].score.n} validation tickets")
     ax.legend(fontsize=8, loc="upper right")
-    cost.plot(ks, [p.usd_per_1000 for p in points], marker="o", color=COLOURS[2],
+    model = run.many_shot.model
+    now = [costs.input_cost_per_1000(p.prompt_tokens, p.prefix_tokens, model) for p in points]
+    cost.plot(ks, [u for u, _ in now], marker="o", color=COLOURS[2],
               label="every token at the input price")
-    cost.plot(ks, [p.usd_per_1000_cached for p in points], marker="s", color=COLOURS[3],
+    cost.plot(ks, [c for _, c in now], marker="s", color=COLOURS[3],
               linestyle="--", label="demonstrations from the prompt cache")
-    cost.set(xlabel="demonstrations in the prompt (k)", ylabel="$ per 1,000 queries",
-             title=f"Input cost, {run.many_shot.model} prices")
+    columns = costs.price_columns(model)
+    cost.set(xlabel="demonstrations in the prompt (k)", ylabel="input $ per 1,000 queries",
+             title=f"Input cost, {columns['priced as']}\n"
+                   f"prices checked on {columns['prices checked on']}")
     cost.legend(fontsize=8, loc="upper left")
     for axis in (ax, cost):  # k from 0 to the context's limit: a log-like axis, ticks at each k
         axis.set_xscale("symlog", linthresh=4)

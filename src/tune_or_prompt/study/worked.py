@@ -197,12 +197,13 @@ def budget_steps(header: int, per_demo: int, query: int, k: int, context: int,
     size = costs.PromptSize(header, per_demo, query)
     tokens = size.tokens(k)
     in_price, out_price = costs.PRICES.token_prices(model)
-    per_1000 = costs.token_cost_per_1000(tokens, output_tokens, costs.PRICES, model)
+    per_1000 = costs.token_cost_per_1000(tokens, output_tokens, costs.PRICES, model,
+                                         reasoning_tokens=0)  # thinking turned off
     most = max_demonstrations(size, context, output_tokens)
     givens = (f"A {k}-shot prompt: an instruction of **{header} tokens**, **{per_demo} tokens "
               f"per demonstration** and a message of **{query} tokens**. The answer is "
-              f"**{output_tokens} token{'s' if output_tokens != 1 else ''}**. The model "
-              f"({model}) reads at most **{context:,} tokens** (prompt and answer together) and "
+              f"**{output_tokens} token{'s' if output_tokens != 1 else ''}**, with the "
+              f"model's thinking turned off. The model ({costs.priced_as(model)}) reads at most **{context:,} tokens** (prompt and answer together) and "
               f"costs **${in_price:.2f} per million input tokens** and **${out_price:.2f} per "
               "million output tokens**.")
     steps = (
