@@ -24,7 +24,7 @@ UNMARKED = {
     "test_quiz_grading", "test_quiz_views", "test_records", "test_site_theme", "test_study",
     "test_study_modes", "test_lesson_case_study", "test_lesson_choosing",
     "test_lesson_measuring", "test_lesson_today", "test_api_replies", "test_bank_urls",
-    "test_data_checks", "test_outputs_safe",
+    "test_data_checks", "test_outputs_safe", "test_prices", "test_current_claims",
 }
 
 

@@ -1,8 +1,11 @@
-"""Helpers for the site build: which pages the TOC lists, and readable execution failures."""
+"""Helpers for the site build: which pages the TOC lists, executing its notebooks two at a
+time into the build's cache, and readable execution failures."""
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from pathlib import Path
 
 import yaml
@@ -44,6 +47,71 @@ def print_reports(build_dir: Path) -> int:
     return len(reports)
 
 
+def _read(path: Path):
+    """A MyST notebook as myst-nb reads it for the site (its cells are what the cache keys on)."""
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    return read_myst_markdown_notebook(path.read_text(encoding="utf-8"), path=str(path))
+
+
+def _execute_one(path: str, timeout: int) -> tuple[str, object, float, str | None]:
+    """Run one notebook in a fresh kernel in its own folder (as myst-nb does); the executed
+    notebook, its seconds, and the error text if a cell failed."""
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    notebook = _read(Path(path))
+    result = single_nb_execution(notebook, cwd=str(Path(path).parent), timeout=timeout,
+                                 allow_errors=False, meta_override=True)
+    return path, notebook, result.time, result.exc_string if result.err else None
+
+
+def execute(root: Path, build_dir: Path, jobs: int = 2, timeout: int = 900) -> int:
+    """Execute every notebook the TOC lists whose cells are not in the build's cache yet, ``jobs``
+    at a time (each kernel on one torch thread: two kernels on two cores finish sooner than one
+    on both, as much of a notebook's time is single-threaded), and cache the results where the
+    book build reads them. A notebook that fails is left out of the cache: the book build then
+    runs it again and reports the error as usual. Returns how many were executed."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    cache = get_cache(str(build_dir / ".jupyter_cache"))
+    listed = {str(root / f) for f in toc_files(root)}
+    from .notebooks import find_notebooks
+
+    todo = []
+    for path in find_notebooks(root):
+        if str(path.with_suffix("")) not in listed:
+            continue
+        try:
+            cache.match_cache_notebook(_read(path))
+        except KeyError:
+            todo.append(path)
+    # Longest first (labs, then lessons), so the last notebooks to finish are short ones.
+    todo.sort(key=lambda p: (p.parent.name != "labs", p.parent.name != "lessons", str(p)))
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # each kernel inherits it
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = [pool.submit(_execute_one, str(p), timeout) for p in todo]
+        for future in as_completed(futures):
+            path, notebook, seconds, error = future.result()
+            name = Path(path).relative_to(root)
+            if error:
+                print(f"{name}: failed after {seconds:.1f} s (the book build reports it)")
+                continue
+            cache.cache_notebook_bundle(CacheBundleIn(notebook, path,
+                                                      data={"execution_seconds": seconds}),
+                                        check_validity=False, overwrite=True)
+            print(f"{name}: {seconds:.1f} s", flush=True)
+    print(f"executed {len(todo)} notebook(s), {jobs} at a time, in "
+          f"{time.perf_counter() - start:.0f} s")
+    return len(todo)
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["reports"]:
         print_reports(Path(sys.argv[2] if len(sys.argv) > 2 else "_build"))
+    elif sys.argv[1:2] == ["execute"]:
+        jobs = int(os.environ.get("BOOK_JOBS", "2"))
+        execute(Path.cwd(), Path(sys.argv[2] if len(sys.argv) > 2 else "_build"), jobs)
