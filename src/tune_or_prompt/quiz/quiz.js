@@ -6,15 +6,43 @@
   "use strict";
   if (window.TOPQuiz) { window.TOPQuiz.mountAll(); return; }
 
-  var NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
   var EPS = 1e-12;
+
+  /* How learners type numbers: the rules and patterns of grading.parse_number (read its comment),
+   * tested against the same table of cases (quiz/number_cases.json) in both languages. */
+  var SPACES = " \u00a0\u2009\u202f";
+  var TRIM = new RegExp("^[ \\t\\r\\n" + SPACES + "]+|[ \\t\\r\\n" + SPACES + "]+$", "g");
+  var SIGN = /^[+\-\u2212]$/;
+  var PLAIN = /^([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
+  var COMMA_GROUPS = /^[1-9][0-9]{0,2}(,[0-9]{3})+(\.[0-9]+)?$/;
+  var SPACE_GROUPS = new RegExp("^[1-9][0-9]{0,2}([" + SPACES + "][0-9]{3})+([.,][0-9]+)?$");
+  var DECIMAL_COMMA = /^(0*,[0-9]+|[0-9]*,([0-9]{1,2}|[0-9]{4,}))$/;
+  var SUFFIX = new RegExp("^(.*?)[" + SPACES + "]?([kKM])$");
+  var SPACE_ANY = new RegExp("[" + SPACES + "]", "g");
+  var SCALE = { k: 1e3, K: 1e3, M: 1e6 };
+  var NUMBER_HELP = "Type the number as you would write it: 500000, 500,000, 500 000, 500k, 2.5M, 0.25 and 0,25 all work.";
+  var NUMBER_PLACEHOLDER = "a number, e.g. 1,500 or 0.25";
+
+  function unsigned(text, scaled) {
+    if (PLAIN.test(text) && !(scaled && /e/i.test(text))) { return Number(text); }
+    if (COMMA_GROUPS.test(text)) { return Number(text.replace(/,/g, "")); }
+    if (SPACE_GROUPS.test(text)) { return Number(text.replace(SPACE_ANY, "").replace(",", ".")); }
+    if (DECIMAL_COMMA.test(text)) { return Number(text.replace(",", ".")); }
+    return null;
+  }
 
   function parseNumber(response) {
     if (typeof response === "number") { return isFinite(response) ? response : null; }
     if (typeof response !== "string") { return null; }
-    var text = response.trim().replace(/,/g, ".");
-    if (!NUMBER.test(text)) { return null; }
-    var value = Number(text);
+    var text = response.replace(TRIM, "");
+    var scale = 1;
+    var suffix = SUFFIX.exec(text);
+    if (suffix) { text = suffix[1]; scale = SCALE[suffix[2]]; }
+    var negative = false;
+    if (text.length && SIGN.test(text.charAt(0))) { negative = text.charAt(0) !== "+"; text = text.slice(1); }
+    var value = unsigned(text, scale !== 1);
+    if (value === null) { return null; }
+    value *= negative ? -scale : scale;
     return isFinite(value) ? value : null;
   }
 
@@ -45,7 +73,7 @@
     }
     if (q.type === "numeric") {
       var value = parseNumber(response);
-      if (value === null) { return result(false, false, "Enter a number, e.g. 0.25."); }
+      if (value === null) { return result(false, false, "Enter a number. " + NUMBER_HELP); }
       if (Math.abs(value - key.answer) <= key.tolerance + EPS) { return result(true, true, key.correct); }
       for (var n = 0; n < key.near.length; n++) {
         if (Math.abs(value - key.near[n].value) <= key.near[n].tolerance + EPS) {
@@ -154,11 +182,14 @@
     } else if (q.type === "numeric") {
       var wrap = el("div", { class: "tq-numeric" });
       var lab = el("label", { for: base + "-num" }, "Your answer");
-      this.number = el("input", { type: "text", inputmode: "decimal", id: base + "-num", autocomplete: "off", "aria-describedby": base + "-prompt" });
+      /* inputmode "text": a phone's decimal keypad has no space, k or M */
+      this.number = el("input", { type: "text", inputmode: "text", id: base + "-num", autocomplete: "off",
+                                  placeholder: NUMBER_PLACEHOLDER, "aria-describedby": base + "-prompt " + base + "-numhelp" });
       this.number.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); self.check(); } });
       wrap.appendChild(lab); wrap.appendChild(this.number);
       if (q.unit) { wrap.appendChild(el("span", { class: "tq-unit" }, q.unit)); }
       answer.appendChild(wrap);
+      answer.appendChild(el("p", { class: "tq-help tq-number-help", id: base + "-numhelp" }, NUMBER_HELP));
     } else {
       this.order = (this.state.response || q.start).slice();
       this.list = el("ol", { class: "tq-order", "aria-label": "Items to put in order" });
@@ -533,7 +564,7 @@
   }
 
   /* QuestionView is shared with the study pages (tune_or_prompt.study), which ask the same questions. */
-  window.TOPQuiz = { grade: grade, parseNumber: parseNumber, mountAll: mountAll, QuestionView: QuestionView,
+  window.TOPQuiz = { grade: grade, parseNumber: parseNumber, numberHelp: NUMBER_HELP, numberPlaceholder: NUMBER_PLACEHOLDER, mountAll: mountAll, QuestionView: QuestionView,
                     placeInSequence: placeInSequence, version: 1 };
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", mountAll); } else { mountAll(); }
 })();

@@ -467,6 +467,7 @@
       givens.innerHTML = p.givens;  /* markdown-it output, raw HTML escaped */
       sec.appendChild(givens);
       var ol = el("ol", { class: "ts-steps" });
+      if (p.hidden) { sec.appendChild(el("p", { class: "tq-help tq-number-help", id: base + "-numhelp" }, Q.numberHelp)); }
       p.steps.forEach(function (s, i) {
         var li = el("li", { class: "ts-step" });
         var name = el("span", { class: "ts-step-name" });
@@ -492,7 +493,8 @@
         label.appendChild(document.createTextNode(" ="));
         li.appendChild(label);
         var row = el("div", { class: "ts-step-input tq-numeric" });
-        var input = el("input", { type: "text", inputmode: "decimal", id: id, autocomplete: "off", "aria-describedby": id + "-fb" });
+        var input = el("input", { type: "text", inputmode: "text", id: id, autocomplete: "off",
+                                  placeholder: Q.numberPlaceholder, title: Q.numberHelp, "aria-describedby": id + "-fb " + base + "-numhelp" });
         row.appendChild(input);
         if (q.unit) { row.appendChild(el("span", { class: "tq-unit" }, q.unit)); }
         var feedback = el("div", { class: "tq-feedback", id: id + "-fb", role: "status", "aria-live": "polite" });
