@@ -6,9 +6,27 @@
   "use strict";
   var HINT = "Scroll sideways to see the whole table \u2192";
 
+  /* How far the table's text reaches past the box's right edge (px; negative: it ends inside).
+   * A table can be a few px wider than its box through the last column's padding or border
+   * alone: then nothing readable is hidden, and it gets no cue, no fade and no scrolling. */
+  var SNUG = 16;  /* px: a wider overflow is always a wide table */
+  function textPastEdge(box) {
+    var edge = box.getBoundingClientRect().right - box.scrollLeft;  /* as if scrolled to the start */
+    var range = document.createRange(), far = -Infinity;
+    box.querySelectorAll("th, td").forEach(function (cell) {
+      range.selectNodeContents(cell);
+      var rects = range.getClientRects();
+      for (var i = 0; i < rects.length; i++) { if (rects[i].width) { far = Math.max(far, rects[i].right); } }
+    });
+    return far - edge;
+  }
+
   function update(box) {
     var extra = box.scrollWidth - box.clientWidth;
-    var wide = extra > 1;
+    var snug = extra > 1 && extra <= SNUG && textPastEdge(box) <= 0.5;
+    var wide = extra > 1 && !snug;
+    box.classList.toggle("top-table-snug", snug);
+    if (snug) { box.scrollLeft = 0; }
     box.classList.toggle("top-table-wide", wide);
     box.classList.toggle("top-more-left", wide && box.scrollLeft > 1);
     box.classList.toggle("top-more-right", wide && box.scrollLeft < extra - 1);
@@ -23,10 +41,12 @@
     if (hint && hint.classList.contains("top-scroll-hint")) { hint.hidden = !wide; }
   }
 
+  /* (in the next frame: a change made inside the observer's callback, such as the scrollbar
+   * going, would otherwise be a ResizeObserver loop) */
   var resized = typeof ResizeObserver === "function" ? new ResizeObserver(function (entries) {
     entries.forEach(function (entry) {
       var box = entry.target.closest(".top-table-scroll");
-      if (box) { update(box); }
+      if (box) { requestAnimationFrame(function () { update(box); }); }
     });
   }) : null;
 
@@ -77,4 +97,20 @@
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); }
   else { init(); }
+
+  /* The ☰ button. sphinx-book-theme shows its own .primary-toggle in the article header, while
+   * pydata-sphinx-theme's navbar keeps another, hidden, earlier in the page; both themes bind
+   * document.querySelector(".primary-toggle"), the hidden one, so a tap on the visible button did
+   * nothing: no sidebar on a phone, no collapsing on a desktop (pydata-sphinx-theme #2451,
+   * sphinx-book-theme #988). A tap on any other ☰ is handed to the bound one, so the themes' own
+   * code runs: the sidebar opens as a dialog on a narrow screen and collapses on a wide one.
+   * (Capture phase on the document: it runs before anything bound to the button itself.) */
+  document.addEventListener("click", function (event) {
+    var toggle = event.target && event.target.closest ? event.target.closest(".primary-toggle") : null;
+    var bound = document.querySelector(".primary-toggle");
+    if (!toggle || !bound || toggle === bound) { return; }
+    event.preventDefault();
+    event.stopPropagation();
+    bound.click();
+  }, true);
 })();
