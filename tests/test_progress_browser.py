@@ -160,3 +160,24 @@ def test_import_shows_at_once_and_reset_asks_first(page, site_url, bank):
     page.reload()
     assert page.locator("[data-top-quiz]").get_attribute("data-score") == "0"
     assert page.errors == []
+
+
+def test_my_progress_says_what_to_do_next(page, site_url, bank):
+    page.goto(f"{site_url}/quizzes/progress.html")
+    steps = page.locator("[data-top-study] .ts-next li")
+    assert "start with the quick path" in steps.first.inner_text()
+    q = single(bank, "measuring")
+    page.goto(quiz_url(site_url, q))
+    shown = page.locator(f'[data-qid="{q.id}"]')
+    answer(shown, q, wrong_response(q))
+    check(shown)
+    page.goto(f"{site_url}/quizzes/progress.html")
+    texts = steps.all_inner_texts()
+    assert texts[0].startswith("Retry your 1 wrong answer")
+    assert texts[1] == "Review 1 question due today."
+    lesson = BY_SLUG["measuring"]
+    assert f"1 of 1 answers wrong in Lesson {lesson.number}: {lesson.title}" in texts[2]
+    hrefs = steps.nth(2).locator("a").evaluate_all("a => a.map(x => x.getAttribute('href'))")
+    assert hrefs == [f"../{lesson.page}.html", f"../{lesson.quiz_page}.html"]
+    assert steps.first.locator("a").get_attribute("href") == "../study/mistakes.html"
+    assert page.errors == []

@@ -768,6 +768,46 @@
     return true;
   }
 
+  /* ---- what to do next: from the same verdicts Mistakes and Review read ---- */
+  function weakLessons(cfg) {
+    var v = verdicts(cfg), per = {};
+    cfg.questions.forEach(function (q) {
+      if (!v[q.id]) { return; }
+      var p = per[q.lesson] || (per[q.lesson] = { slug: q.lesson, answered: 0, wrong: 0 });
+      p.answered += 1;
+      if (!v[q.id].correct) { p.wrong += 1; }
+    });
+    var order = Object.keys(cfg.lessons);
+    return Object.keys(per).map(function (slug) { return per[slug]; })
+      .filter(function (p) { return p.wrong > 0; })
+      .sort(function (a, b) { return b.wrong / b.answered - a.wrong / a.answered || b.wrong - a.wrong || order.indexOf(a.slug) - order.indexOf(b.slug); });
+  }
+  function nextSteps(cfg, deck, wrong) {
+    var box = el("section", { class: "ts-next", "aria-labelledby": "ts-next-title" });
+    box.appendChild(el("h3", { id: "ts-next-title" }, "What to do next"));
+    var ul = el("ul", {});
+    function item(parts) {
+      var li = el("li", {});
+      parts.forEach(function (p) { li.appendChild(typeof p === "string" ? document.createTextNode(p) : el("a", { href: p[1] }, p[0])); });
+      ul.appendChild(li);
+    }
+    if (!Object.keys(verdicts(cfg)).length) {
+      item(["Nothing answered yet in this browser: start with ", ["the quick path", cfg.pages.quick], ", or any lesson quiz."]);
+    }
+    if (wrong) { item([["Retry your " + plural(wrong, "wrong answer"), cfg.pages.mistakes], ": read the feedback, then answer afresh."]); }
+    if (deck.due.length) { item([["Review " + plural(deck.due.length, "question") + " due today", cfg.pages.review], "."]); }
+    weakLessons(cfg).slice(0, 3).forEach(function (p) {
+      var lesson = cfg.lessons[p.slug] || { title: p.slug, href: "#" };
+      var quiz = cfg.quizLinks[p.slug];
+      var parts = ["Weak topic: " + p.wrong + " of " + p.answered + " answers wrong in ", [lesson.title, lesson.href]];
+      if (quiz) { parts.push(": reread it, then try "); parts.push([quiz.title, quiz.href]); parts.push(" again."); }
+      item(parts);
+    });
+    if (!ul.children.length) { item(["Nothing due and no mistakes: try ", ["mixed practice", cfg.pages.mixed], " or ", ["the decision drill", cfg.pages.drill], "."]); }
+    box.appendChild(ul);
+    return box;
+  }
+
   /* ---- study progress (on My progress) ---- */
   function mountProgress(root, cfg) {
     var body = el("div", { class: "tq-body ts-body" });
@@ -815,6 +855,7 @@
           tr.appendChild(el("td", {}, row[2]));
           table.appendChild(tr);
         });
+      tableBox.appendChild(nextSteps(cfg, deck, wrong));
       tableBox.appendChild(table);
     }
     renderTable();
