@@ -259,7 +259,9 @@
       var q = byId[deck.due[0]];
       var from = fromLesson(cfg, q);
       var wasCard = deck.cards[q.id];
-      from.appendChild(document.createTextNode(deck.missed[q.id] ? " \u00b7 missed" + (wasCard ? " since its last review (box " + wasCard.box + ")" : " in its quiz") : " \u00b7 box " + wasCard.box));
+      var where = { quiz: "in its quiz", test: "in Test yourself", mixed: "in mixed practice", mistakes: "in Mistakes" };
+      var missedIn = deck.missed[q.id] ? where[verdicts(cfg)[q.id].from] || "elsewhere" : "";
+      from.appendChild(document.createTextNode(deck.missed[q.id] ? " \u00b7 missed " + missedIn + (wasCard ? " since its last review (box " + wasCard.box + ")" : "") : " \u00b7 box " + wasCard.box));
       area.appendChild(from);
       var nextBtn = button("Next question", "tq-primary ts-next", function () { next(); });
       nextBtn.hidden = true;
