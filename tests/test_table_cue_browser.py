@@ -28,6 +28,27 @@ ADD_TABLE = """([id, extra, padding]) => {
 }"""
 
 
+# An ordinary table (the site's cell padding, text in every column) made `extra` px wider than
+# the article by a spacer in its first cell: it fits once its cells' side padding is narrowed.
+ADD_NEAR_FIT = """([id, extra]) => {
+  const article = document.querySelector('.bd-article');
+  const style = getComputedStyle(article);
+  const room = article.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  const t = document.createElement('table');
+  t.id = id;
+  t.className = 'dataframe';  // as pandas writes it (a Markdown table's is 'table')
+  t.setAttribute('border', '1');
+  t.innerHTML = '<tr><th>model</th><th>accuracy</th><th>interval</th><th>right</th></tr>' +
+    '<tr><td><div style="width:10px;height:1em"></div></td><td>0.83</td>' +
+    '<td>0.70 to 0.91</td><td>40 of 48</td></tr>';
+  t.querySelectorAll('th, td').forEach(c => { c.style.whiteSpace = 'nowrap'; });
+  article.appendChild(t);
+  const cell = t.querySelector('td'), pad = getComputedStyle(cell);
+  const inner = cell.clientWidth - parseFloat(pad.paddingLeft) - parseFloat(pad.paddingRight);
+  t.querySelector('td div').style.width = (inner + room + extra - t.getBoundingClientRect().width) + 'px';
+}"""
+
+
 def cue(page, table_id):
     page.wait_for_function(f"document.getElementById('{table_id}').parentElement"
                            ".classList.contains('top-table-scroll')")
@@ -51,6 +72,17 @@ def test_a_few_px_of_padding_get_no_cue_but_real_overflow_does(page, site_url, w
     page.evaluate(ADD_TABLE, ["snug", 5, True])
     page.evaluate(ADD_TABLE, ["tight", 5, False])
     page.evaluate(ADD_TABLE, ["wide", 300, False])
+    page.evaluate(ADD_NEAR_FIT, ["near", 6])
+    near = cue(page, "near")
+    near.pop("extra"), near.pop("scrolls")
+    assert near == {"wide": False, "fade": False, "hint": False, "focusable": False}
+    assert "top-table-tight" in page.evaluate(  # it fits with narrower cell padding
+        "document.getElementById('near').parentElement.className")
+    assert page.evaluate("""() => {  // and every word is inside the box
+      const box = document.getElementById('near').parentElement, r = document.createRange();
+      return Array.from(box.querySelectorAll('th, td')).every(c => {
+        r.selectNodeContents(c); const rect = r.getBoundingClientRect();
+        return rect.width === 0 || rect.right <= box.getBoundingClientRect().right + 0.5; }); }""")
     snug = cue(page, "snug")
     assert 1 < snug.pop("extra") <= 8  # a few px too wide, as the tables the issue names
     assert snug == {"wide": False, "fade": False, "hint": False, "scrolls": False,

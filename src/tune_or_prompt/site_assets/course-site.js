@@ -6,10 +6,13 @@
   "use strict";
   var HINT = "Scroll sideways to see the whole table \u2192";
 
-  /* How far the table's text reaches past the box's right edge (px; negative: it ends inside).
-   * A table can be a few px wider than its box through the last column's padding or border
-   * alone: then nothing readable is hidden, and it gets no cue, no fade and no scrolling. */
-  var SNUG = 16;  /* px: a wider overflow is always a wide table */
+  /* A table only a few px wider than its box (up to SNUG) gets no cue and no fade when nothing
+   * readable is hidden: either the overflow is the last column's padding or border alone
+   * ("snug": the box simply does not scroll), or the table fits once its cells' side padding is
+   * narrowed ("tight"). Only a table whose text still runs past the edge is "wide". */
+  var SNUG = 16;  /* px */
+  function overflow(box) { return box.scrollWidth - box.clientWidth; }
+  /* how far the table's text reaches past the box's right edge (px; negative: it ends inside) */
   function textPastEdge(box) {
     var edge = box.getBoundingClientRect().right - box.scrollLeft;  /* as if scrolled to the start */
     var range = document.createRange(), far = -Infinity;
@@ -20,14 +23,29 @@
     });
     return far - edge;
   }
+  function hidesNothing(box) { var extra = overflow(box); return extra <= 1 || (extra <= SNUG && textPastEdge(box) <= 0.5); }
 
-  function update(box) {
-    var extra = box.scrollWidth - box.clientWidth;
-    var snug = extra > 1 && extra <= SNUG && textPastEdge(box) <= 0.5;
-    var wide = extra > 1 && !snug;
-    box.classList.toggle("top-table-snug", snug);
-    if (snug) { box.scrollLeft = 0; }
+  /* Decide how the table fits (this changes its layout: run on resize, not on scroll). */
+  function fit(box) {
+    box.classList.remove("top-table-tight", "top-table-snug");
+    var wide = false;
+    if (overflow(box) > 1) {
+      if (overflow(box) > SNUG) { wide = true; }
+      else if (!hidesNothing(box)) {
+        box.classList.add("top-table-tight");
+        if (!hidesNothing(box)) { box.classList.remove("top-table-tight"); wide = true; }
+      }
+    }
+    box.classList.toggle("top-table-snug", !wide && overflow(box) > 1);
     box.classList.toggle("top-table-wide", wide);
+    if (!wide) { box.scrollLeft = 0; }
+    update(box);
+  }
+
+  /* The cue for a wide table, following the scroll position. */
+  function update(box) {
+    var extra = overflow(box);
+    var wide = box.classList.contains("top-table-wide");
     box.classList.toggle("top-more-left", wide && box.scrollLeft > 1);
     box.classList.toggle("top-more-right", wide && box.scrollLeft < extra - 1);
     if (wide) {  /* keyboard users can focus the box and scroll it with the arrow keys */
@@ -46,7 +64,7 @@
   var resized = typeof ResizeObserver === "function" ? new ResizeObserver(function (entries) {
     entries.forEach(function (entry) {
       var box = entry.target.closest(".top-table-scroll");
-      if (box) { requestAnimationFrame(function () { update(box); }); }
+      if (box) { requestAnimationFrame(function () { fit(box); }); }
     });
   }) : null;
 
@@ -70,7 +88,7 @@
     box.appendChild(table);
     box.addEventListener("scroll", function () { update(box); }, { passive: true });
     if (resized) { resized.observe(box); resized.observe(table); }
-    update(box);
+    fit(box);
   }
 
   function scan() {
@@ -91,7 +109,7 @@
     var article = document.querySelector(".bd-article");
     if (article) { new MutationObserver(soon).observe(article, { childList: true, subtree: true }); }
     window.addEventListener("load", function () {
-      document.querySelectorAll(".top-table-scroll").forEach(update);
+      document.querySelectorAll(".top-table-scroll").forEach(fit);
     });
   }
 

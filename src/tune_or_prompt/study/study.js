@@ -363,7 +363,7 @@
           (newToday() ? " You met " + plural(newToday(), "new card") + " today; up to " + cfg.newPerDay + " more come tomorrow." : "");
         return;
       }
-      status.textContent = last + plural(due.length, "card") + " due today (" + day + "), at most " + cfg.newPerDay + " of them new each day.";
+      status.textContent = last + plural(due.length, "card") + " due today (" + day + "); new cards come at most " + cfg.newPerDay + " a day.";
       var c = byId[due[0]];
       var card = el("section", { class: "tq-question ts-card", "data-card": c.id, "aria-labelledby": "ts-card-title" });
       var title = el("h2", { class: "tq-title", id: "ts-card-title", tabindex: "-1" },
