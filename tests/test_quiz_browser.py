@@ -114,6 +114,7 @@ def test_progress_survives_reload_and_shows_on_progress_page(page, site_url, ban
     assert row.locator("td").all_inner_texts()[:3] == ["2", "1", str(len(questions))]
 
     page.goto(quiz_url(site_url, first))
+    page.once("dialog", lambda dialog: dialog.accept())  # Reset asks first
     page.get_by_role("button", name="Reset quiz").click()
     assert page.locator(".tq-score").first.inner_text().startswith("Score: 0 of")
     page.reload()

@@ -41,15 +41,15 @@ def wrong_for(q):
 def test_leitner_rules():
     day = dt.date(2026, 3, 1)
     card = S.answer(None, True, day)
-    assert card == S.Card(1, "2026-03-02")  # a first hit: box 1, back tomorrow
-    for box, days in [(2, 2), (3, 4), (4, 8), (5, 16), (5, 16)]:  # up one box per hit, capped
+    assert card == S.Card(2, "2026-03-03")  # a first hit: up from box 1 to box 2, in 2 days
+    for box, days in [(3, 4), (4, 8), (5, 16), (5, 16)]:  # up one box per hit, capped
         card = S.answer(card, True, day)
         assert card == S.Card(box, (day + dt.timedelta(days=days)).isoformat())
     assert S.answer(card, False, day) == S.Card(1, "2026-03-02")  # a miss: back to box 1
     assert S.answer(None, False, "2026-12-31") == S.Card(1, "2027-01-01")
     assert S.is_due(None, day) and S.is_due(S.Card(3, "2026-03-01"), day)
     assert not S.is_due(S.Card(3, "2026-03-02"), day)
-    assert S.rules() == {"intervals": [1, 2, 4, 8, 16], "missBox": 1}
+    assert S.rules() == {"intervals": [1, 2, 4, 8, 16], "missBox": 1, "newBox": 1}
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -82,9 +82,9 @@ def test_review_widget_schedules_each_answer(bank):
     ui.show_next()
     second = ui.current.question
     assert second.id != first.id
-    assert ui.answer(correct_response(second)) == S.Card(1, "2026-04-02")
+    assert ui.answer(correct_response(second)) == S.Card(2, "2026-04-03")
     assert len(r.due()) == total - 2
-    r.today = dt.date(2026, 4, 2)  # the next day both come back
+    r.today = dt.date(2026, 4, 3)  # two days on both are back
     assert {first.id, second.id} <= set(r.due())
     ui.show_next()
     assert ui.answer(correct_response(ui.current.question)).box in (1, 2)
@@ -202,8 +202,14 @@ def test_flashcards_cover_every_glossary_term_both_ways():
     calibration = next(c for c in deck if c["id"] == "Calibration:definition")
     assert "ontextual calibration" not in calibration["front"] and BLANK in calibration["front"]
     assert all("{term}" not in c["front"] + c["back"] and "{cite}" not in c["back"] for c in deck)
-    half = len(entries)  # the two cards of a term are never next to each other
-    assert [c["direction"] for c in deck] == ["term"] * half + ["definition"] * half
+    # both directions mixed from the start (not 60 term cards first), the two cards of a term
+    # never next to each other, and the order fixed by the seed
+    first = [c["direction"] for c in deck[:20]]
+    assert 5 <= first.count("term") <= 15
+    keys = [c["id"].rsplit(":", 1)[0] for c in deck]
+    assert all(a != b for a, b in zip(keys, keys[1:], strict=False))
+    assert [c["id"] for c in cards(entries)] == [c["id"] for c in deck]
+    assert [c["id"] for c in cards(entries, seed=1)] != [c["id"] for c in deck]
 
 
 @pytest.mark.parametrize("source, message", [
@@ -227,20 +233,22 @@ def test_flashcards_widget_rates_and_schedules():
     f = flashcards(today="2026-06-01")
     ui = f.widget()
     first = ui.current
-    assert "What does this term mean?" in ui.front.value and ui.back.value == ""
+    assert f.by_id[first]["ask"] in ui.front.value and ui.back.value == ""
     ui.show_answer()
     assert ui.back.value
-    assert ui.rate(True) == S.Card(1, "2026-06-02")
+    assert ui.rate(True) == S.Card(2, "2026-06-03")  # knew it: box 2, in two days
     second = ui.current
     assert second != first
     ui.show_answer()
-    assert ui.rate(False) == S.Card(1, "2026-06-02")
+    assert ui.rate(False) == S.Card(1, "2026-06-02")  # not yet: box 1, tomorrow
     assert first not in f.due() and second not in f.due()
     f.today = dt.date(2026, 6, 2)
-    assert f.due()[:2] == [first, second]  # both back, before the cards never seen
+    assert f.due()[:1] == [second]  # back before the cards never seen; the first waits a day more
+    f.today = dt.date(2026, 6, 3)
+    assert f.due()[:2] == [second, first]  # lowest box first
     ui.show_next()
     ui.show_answer()
-    assert ui.rate(True) == S.Card(2, "2026-06-04")
+    assert ui.rate(True) == S.Card(2, "2026-06-05")
 
 
 def test_the_cheat_sheet_quotes_the_rules_thresholds():
@@ -256,3 +264,26 @@ def test_the_cheat_sheet_quotes_the_rules_thresholds():
             "fine-tuned encoder") in text  # the embeddings rule
     assert all(f"**{choice}**" in text.lower() for choice in decide.CHOICES[2:])  # six rules
     assert len(re.findall(r"\{glue:text\}`tickets_", text)) >= 18  # measured numbers are glued
+
+
+def test_knew_it_and_not_yet_differ_from_the_first_rating():
+    """The flashcards page promises: I knew it moves a card up a box, Not yet brings it back
+    tomorrow. A new card's two first ratings must therefore land in different boxes and days."""
+    day = "2026-06-01"
+    knew, not_yet = S.answer(None, True, day), S.answer(None, False, day)
+    assert knew.box > not_yet.box and knew.due > not_yet.due
+    assert not_yet == S.Card(1, "2026-06-02")
+
+
+def test_flashcards_offer_at_most_the_daily_cap_of_new_cards():
+    f = flashcards(today="2026-06-01")
+    assert len(f.cards) > S.NEW_PER_DAY and len(f.due()) == S.NEW_PER_DAY
+    offered = f.due()
+    for card_id in offered[:4]:
+        f.rate(card_id, True)
+    assert f.due() == offered[4:]  # rated cards leave; no new card joins the same day
+    f.rate(offered[4], False)
+    f.today = dt.date(2026, 6, 2)
+    due = f.due()
+    assert due[0] == offered[4]  # the missed card first, then a fresh day's new cards
+    assert sum(1 for i in due if i not in f.deck.cards) == S.NEW_PER_DAY

@@ -57,28 +57,29 @@ def test_a_missed_question_comes_back_in_review_on_schedule(browser_context, sit
         answer(shown, q, correct_response(q))
         assert "Correct." in check(shown)
         note = shown.locator(".ts-scheduled")
-        assert (note.get_attribute("data-box"), note.get_attribute("data-due")) == ("1", "2026-05-11")
-        assert review.locator('.ts-boxes li[data-box="1"]').inner_text().startswith("Box 1\n1 card")
+        # it starts in box 1: a hit moves it up to box 2, two days on
+        assert (note.get_attribute("data-box"), note.get_attribute("data-due")) == ("2", "2026-05-12")
+        assert review.locator('.ts-boxes li[data-box="2"]').inner_text().startswith("Box 2\n1 card")
 
         page.goto(f"{site_url}/study/review.html?today=2026-05-10")  # the hook, same day
-        assert "Nothing due today (2026-05-10). Next review: 2026-05-11." in page.locator(
+        assert "Nothing due today (2026-05-10). Next review: 2026-05-12." in page.locator(
             ".ts-status").inner_text()
-        # A day later (Date.now moved on) it is due again; a hit moves it to box 2, two days on.
-        page.add_init_script(at("2026-05-11"))
+        # Two days later (Date.now moved on) it is due again; a hit moves it to box 3, 4 days on.
+        page.add_init_script(at("2026-05-12"))
         page.goto(f"{site_url}/study/review.html")
         shown = page.locator(f'[data-top-study] .tq-question[data-qid="{q.id}"]')
         answer(shown, q, correct_response(q))
         check(shown)
         note = shown.locator(".ts-scheduled")
-        assert (note.get_attribute("data-box"), note.get_attribute("data-due")) == ("2", "2026-05-13")
-        page.goto(f"{site_url}/study/review.html?today=2026-05-12")
+        assert (note.get_attribute("data-box"), note.get_attribute("data-due")) == ("3", "2026-05-16")
+        page.goto(f"{site_url}/study/review.html?today=2026-05-15")
         assert page.locator("[data-top-study]").get_attribute("data-due") == "0"
-        page.goto(f"{site_url}/study/review.html?today=2026-05-13")
+        page.goto(f"{site_url}/study/review.html?today=2026-05-16")
         shown = page.locator(f'[data-top-study] .tq-question[data-qid="{q.id}"]')
         answer(shown, q, wrong_response(q))  # a miss sends it back to box 1
         assert "Not quite." in check(shown)
         note = shown.locator(".ts-scheduled")
-        assert (note.get_attribute("data-box"), note.get_attribute("data-due")) == ("1", "2026-05-14")
+        assert (note.get_attribute("data-box"), note.get_attribute("data-due")) == ("1", "2026-05-17")
         assert errors == []
     finally:
         page.evaluate("window.localStorage.clear()")
@@ -257,7 +258,7 @@ def test_keyboard_only(page, site_url, bank):
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Check"
     page.keyboard.press("Enter")
-    assert "Moved up to box 1" in shown.locator(".tq-feedback").inner_text()
+    assert "Moved up to box 2" in shown.locator(".tq-feedback").inner_text()
     assert page.evaluate("document.activeElement.textContent") == "Next question"
 
 
@@ -292,42 +293,39 @@ def test_flashcards_are_rated_and_come_back_on_schedule(browser_context, site_ur
     try:
         page.goto(f"{site_url}/study/flashcards.html")
         fc = page.locator("[data-top-study]")
-        assert fc.get_attribute("data-due") == str(len(deck))  # every card starts due
+        assert fc.get_attribute("data-due") == str(S.NEW_PER_DAY)  # the day's new cards, no more
         first, second = deck[0]["id"], deck[1]["id"]
         assert fc.locator(".ts-card").get_attribute("data-card") == first
         assert fc.locator(".ts-back").is_hidden()
         fc.get_by_role("button", name="Show answer").click()
         assert fc.locator(".ts-back").is_visible()
         fc.get_by_role("button", name="I knew it").click()
-        assert fc.get_attribute("data-last") == f"{first} 1 2026-07-02"
-        assert fc.locator(".ts-status").inner_text().startswith("Knew it: box 1, back on 2026-07-02.")
+        assert fc.get_attribute("data-last") == f"{first} 2 2026-07-03"  # up from box 1
+        assert fc.locator(".ts-status").inner_text().startswith("Knew it: box 2, back on 2026-07-03.")
         assert fc.locator(".ts-card").get_attribute("data-card") == second
         fc.get_by_role("button", name="Show answer").click()
         fc.get_by_role("button", name="Not yet").click()
-        assert fc.get_attribute("data-last") == f"{second} 1 2026-07-02"
-        assert fc.get_attribute("data-due") == str(len(deck) - 2)
-        assert fc.locator('.ts-boxes li[data-box="1"]').inner_text().startswith("Box 1\n2 cards")
+        assert fc.get_attribute("data-last") == f"{second} 1 2026-07-02"  # not yet: tomorrow
+        assert fc.get_attribute("data-due") == str(S.NEW_PER_DAY - 2)  # no new card takes their place
+        assert fc.locator('.ts-boxes li[data-box="1"]').inner_text().startswith("Box 1\n1 card")
+        assert fc.locator('.ts-boxes li[data-box="2"]').inner_text().startswith("Box 2\n1 card")
 
-        page.add_init_script(at("2026-07-02"))  # the next day both are back, first in line
+        page.add_init_script(at("2026-07-02"))  # the next day the missed card is back, first
         page.goto(f"{site_url}/study/flashcards.html")
         fc = page.locator("[data-top-study]")
-        assert fc.get_attribute("data-due") == str(len(deck))
-        assert fc.locator(".ts-card").get_attribute("data-card") == first
-        assert "box 1" in fc.locator(".ts-card .tq-title").inner_text()
-        fc.get_by_role("button", name="Show answer").click()
-        fc.get_by_role("button", name="I knew it").click()
-        assert fc.get_attribute("data-last") == f"{first} 2 2026-07-04"
+        assert fc.get_attribute("data-due") == str(1 + S.NEW_PER_DAY)  # and a new day's new cards
         assert fc.locator(".ts-card").get_attribute("data-card") == second
+        assert "box 1" in fc.locator(".ts-card .tq-title").inner_text()
         fc.get_by_role("button", name="Show answer").click()
         fc.get_by_role("button", name="Not yet").click()  # missed again: box 1, due tomorrow
         assert fc.get_attribute("data-last") == f"{second} 1 2026-07-03"
         page.goto(f"{site_url}/study/flashcards.html?today=2026-07-03")
         fc = page.locator("[data-top-study]")
-        assert fc.get_attribute("data-due") == str(len(deck) - 1)  # box 2 waits two days
-        assert fc.locator(".ts-card").get_attribute("data-card") == second
+        assert fc.get_attribute("data-due") == str(2 + S.NEW_PER_DAY)  # both due, then new ones
+        assert fc.locator(".ts-card").get_attribute("data-card") == second  # lowest box first
         page.goto(f"{site_url}/quizzes/progress.html?today=2026-07-03")
         row = page.locator('[data-top-study] tr[data-mode="flashcards"] td').inner_text()
-        assert row == f"2 cards of {len(deck)} rated, 1 of them due today"
+        assert row == f"2 cards of {len(deck)} rated, 2 of them due today"
     finally:
         page.evaluate("window.localStorage.clear()")
         page.close()

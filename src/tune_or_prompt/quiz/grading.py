@@ -30,23 +30,66 @@ class Result:
     option_feedback: tuple[tuple[int, str], ...] = ()  # (option index, Markdown) to show
 
 
-# The same pattern as quiz.js, so both views accept exactly the same answers.
-NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+# How learners type numbers (quiz.js's parseNumber applies the same patterns, and
+# number_cases.json is the one table of cases both are tested against):
+# - a plain number: 0.84, .5, 12, 1e3 (a leading + or -, or the minus sign U+2212);
+# - thousands separators, only where they group digits in threes after a first group of one to
+#   three digits: 500,000 / 1,234.5 / 500 000 (space, no-break space, thin or narrow no-break
+#   space) / 1 234,5 (a decimal comma after space groups);
+# - a decimal comma where it cannot be a thousands separator: 0,84 / 12,5 / 1234,5 (but 1,234
+#   reads as one thousand two hundred and thirty-four, and 5000,000 is refused);
+# - a suffix k or K (thousand) or M (million): 500k, 2.5M, 1,5k.
+# Anything else (1.234,5, 1,23,456, 1_000, 0x10) is "not a number": refused, never misread.
+SPACES = " \u00a0\u2009\u202f"
+_TRIM = " \t\r\n" + SPACES[1:]
+_SIGN = re.compile(r"[+\-\u2212]")
+_PLAIN = re.compile(r"([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_COMMA_GROUPS = re.compile(r"[1-9][0-9]{0,2}(,[0-9]{3})+(\.[0-9]+)?")
+_SPACE_GROUPS = re.compile(rf"[1-9][0-9]{{0,2}}([{SPACES}][0-9]{{3}})+([.,][0-9]+)?")
+# a comma before exactly three digits reads as a (misplaced) thousands separator, unless
+# nothing but zeros stands before it (0,825)
+_DECIMAL_COMMA = re.compile(r"0*,[0-9]+|[0-9]*,([0-9]{1,2}|[0-9]{4,})")
+_SUFFIX = re.compile(rf"(.*?)[{SPACES}]?([kKM])")
+SCALE = {"k": 1e3, "K": 1e3, "M": 1e6}
+NUMBER_PLACEHOLDER = "a number, e.g. 1,500 or 0.25"
+NUMBER_HELP = ("Type the number as you would write it: 500000, 500,000, 500 000, 500k, 2.5M, "
+               "0.25 and 0,25 all work.")
+
+
+def _unsigned(text: str, scaled: bool) -> float | None:
+    if _PLAIN.fullmatch(text) and not (scaled and "e" in text.lower()):
+        return float(text)
+    if _COMMA_GROUPS.fullmatch(text):
+        return float(text.replace(",", ""))
+    if _SPACE_GROUPS.fullmatch(text):
+        return float(re.sub(f"[{SPACES}]", "", text).replace(",", "."))
+    if _DECIMAL_COMMA.fullmatch(text):
+        return float(text.replace(",", "."))
+    return None
 
 
 def parse_number(response: Any) -> float | None:
-    """A learner's numeric answer, or None. Accepts '0.84', ' 0,84 ', 12, '1e3'."""
+    """A learner's numeric answer, or None when it is not a number. Accepts '0.84', ' 0,84 ',
+    '500,000', '500 000', '500k', '2.5M', 12, '1e3' (the rules above)."""
     if isinstance(response, bool):
         return None
     if isinstance(response, (int, float)):
         return float(response) if math.isfinite(response) else None
-    if isinstance(response, str):
-        text = response.strip().replace(",", ".")
-        if not NUMBER.match(text):
-            return None
-        value = float(text)
-        return value if math.isfinite(value) else None
-    return None
+    if not isinstance(response, str):
+        return None
+    text = response.strip(_TRIM)
+    scale = 1.0
+    suffix = _SUFFIX.fullmatch(text)
+    if suffix:
+        text, scale = suffix.group(1), SCALE[suffix.group(2)]
+    negative = False
+    if text[:1] and _SIGN.fullmatch(text[:1]):
+        negative, text = text[0] != "+", text[1:]
+    value = _unsigned(text, scale != 1.0)
+    if value is None:
+        return None
+    value *= -scale if negative else scale
+    return value if math.isfinite(value) else None
 
 
 def _grade_single(q: Question, response: Any) -> Result:
@@ -75,7 +118,7 @@ def _grade_multiple(q: Question, response: Any) -> Result:
 def _grade_numeric(q: Question, response: Any) -> Result:
     value = parse_number(response)
     if value is None:
-        return Result(False, answered=False, message="Enter a number, e.g. 0.25.")
+        return Result(False, answered=False, message="Enter a number. " + NUMBER_HELP)
     assert q.answer is not None and q.tolerance is not None
     if abs(value - q.answer) <= q.tolerance + 1e-12:
         return Result(True, message=q.feedback_correct)

@@ -6,15 +6,43 @@
   "use strict";
   if (window.TOPQuiz) { window.TOPQuiz.mountAll(); return; }
 
-  var NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
   var EPS = 1e-12;
+
+  /* How learners type numbers: the rules and patterns of grading.parse_number (read its comment),
+   * tested against the same table of cases (quiz/number_cases.json) in both languages. */
+  var SPACES = " \u00a0\u2009\u202f";
+  var TRIM = new RegExp("^[ \\t\\r\\n" + SPACES + "]+|[ \\t\\r\\n" + SPACES + "]+$", "g");
+  var SIGN = /^[+\-\u2212]$/;
+  var PLAIN = /^([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
+  var COMMA_GROUPS = /^[1-9][0-9]{0,2}(,[0-9]{3})+(\.[0-9]+)?$/;
+  var SPACE_GROUPS = new RegExp("^[1-9][0-9]{0,2}([" + SPACES + "][0-9]{3})+([.,][0-9]+)?$");
+  var DECIMAL_COMMA = /^(0*,[0-9]+|[0-9]*,([0-9]{1,2}|[0-9]{4,}))$/;
+  var SUFFIX = new RegExp("^(.*?)[" + SPACES + "]?([kKM])$");
+  var SPACE_ANY = new RegExp("[" + SPACES + "]", "g");
+  var SCALE = { k: 1e3, K: 1e3, M: 1e6 };
+  var NUMBER_HELP = "Type the number as you would write it: 500000, 500,000, 500 000, 500k, 2.5M, 0.25 and 0,25 all work.";
+  var NUMBER_PLACEHOLDER = "a number, e.g. 1,500 or 0.25";
+
+  function unsigned(text, scaled) {
+    if (PLAIN.test(text) && !(scaled && /e/i.test(text))) { return Number(text); }
+    if (COMMA_GROUPS.test(text)) { return Number(text.replace(/,/g, "")); }
+    if (SPACE_GROUPS.test(text)) { return Number(text.replace(SPACE_ANY, "").replace(",", ".")); }
+    if (DECIMAL_COMMA.test(text)) { return Number(text.replace(",", ".")); }
+    return null;
+  }
 
   function parseNumber(response) {
     if (typeof response === "number") { return isFinite(response) ? response : null; }
     if (typeof response !== "string") { return null; }
-    var text = response.trim().replace(/,/g, ".");
-    if (!NUMBER.test(text)) { return null; }
-    var value = Number(text);
+    var text = response.replace(TRIM, "");
+    var scale = 1;
+    var suffix = SUFFIX.exec(text);
+    if (suffix) { text = suffix[1]; scale = SCALE[suffix[2]]; }
+    var negative = false;
+    if (text.length && SIGN.test(text.charAt(0))) { negative = text.charAt(0) !== "+"; text = text.slice(1); }
+    var value = unsigned(text, scale !== 1);
+    if (value === null) { return null; }
+    value *= negative ? -scale : scale;
     return isFinite(value) ? value : null;
   }
 
@@ -45,7 +73,7 @@
     }
     if (q.type === "numeric") {
       var value = parseNumber(response);
-      if (value === null) { return result(false, false, "Enter a number, e.g. 0.25."); }
+      if (value === null) { return result(false, false, "Enter a number. " + NUMBER_HELP); }
       if (Math.abs(value - key.answer) <= key.tolerance + EPS) { return result(true, true, key.correct); }
       for (var n = 0; n < key.near.length; n++) {
         if (Math.abs(value - key.near[n].value) <= key.near[n].tolerance + EPS) {
@@ -106,6 +134,75 @@
     if (s) { try { s.setItem(key, JSON.stringify(value)); } catch (e) { /* storage full or blocked */ } }
   }
 
+  /* ---- what the pages store, and the one check of its shape: the pages read a stored entry only
+   * when it passes, and an imported progress file is refused whole when any entry fails ---- */
+  var ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
+  function isObject(v) { return !!v && typeof v === "object" && !Array.isArray(v); }
+  function isCount(v) { return typeof v === "number" && v >= 0 && v % 1 === 0; }
+  function validResponse(r) {
+    if (typeof r === "number") { return isFinite(r); }
+    if (typeof r === "string") { return r.length <= 200; }
+    return Array.isArray(r) && r.every(function (i) { return isCount(i); });
+  }
+  function validAnswer(a) {
+    return isObject(a) && (a.response === undefined || validResponse(a.response)) &&
+      (a.correct === undefined || typeof a.correct === "boolean") && (a.attempts === undefined || isCount(a.attempts));
+  }
+  /* A quiz's entry: a lesson quiz (or the quick path) keeps {answers: {id: {response, correct,
+   * attempts}}, total, title}; Test yourself keeps {last: {correct, total}, best, total, title}.
+   * Returns "" when it is sound, else what is wrong with it. */
+  function quizEntryError(v) {
+    if (!isObject(v)) { return "it is not an object"; }
+    if (v.answers !== undefined) {
+      if (!isObject(v.answers)) { return "its answers are not a list of questions"; }
+      var ids = Object.keys(v.answers);
+      for (var i = 0; i < ids.length; i++) {
+        if (!validAnswer(v.answers[ids[i]])) { return "the answer to " + ids[i].slice(0, 60) + " is damaged"; }
+      }
+    }
+    if (v.last !== undefined && !(isObject(v.last) && isCount(v.last.correct) && isCount(v.last.total))) { return "its last result is damaged"; }
+    if (v.best !== undefined && !isCount(v.best)) { return "its best score is damaged"; }
+    if (v.total !== undefined && !isCount(v.total)) { return "its question count is damaged"; }
+    if (v.title !== undefined && typeof v.title !== "string") { return "its title is damaged"; }
+    return "";
+  }
+  /* The grading ledger: the latest verdict on every question, wherever it was answered (a lesson
+   * quiz, the quick path, Test yourself, Review, Mistakes, Mixed practice, a worked step). Mistakes
+   * and Review read it, so a right answer anywhere clears a mistake everywhere. */
+  var ANSWERS_KEY = "top-study:v1:answers";
+  function ledgerError(v) {
+    if (!isObject(v) || !isObject(v.answers)) { return "it is not a list of answers"; }
+    var ids = Object.keys(v.answers);
+    for (var i = 0; i < ids.length; i++) {
+      var a = v.answers[ids[i]];
+      if (!isObject(a) || typeof a.correct !== "boolean" || typeof a.day !== "string" || !ISO_DAY.test(a.day) ||
+          typeof a.from !== "string") { return "the verdict on " + ids[i].slice(0, 60) + " is damaged"; }
+    }
+    return "";
+  }
+  function ledger() {
+    var v = load(ANSWERS_KEY);
+    return ledgerError(v) ? {} : v.answers;
+  }
+  function dayToday() {
+    var hook = null;
+    try { hook = new URLSearchParams(window.location.search).get("today"); } catch (e) { hook = null; }
+    if (hook && ISO_DAY.test(hook)) { return hook; }
+    var d = new Date(Date.now());
+    return d.getFullYear() + "-" + (d.getMonth() < 9 ? "0" : "") + (d.getMonth() + 1) + "-" + (d.getDate() < 10 ? "0" : "") + d.getDate();
+  }
+  function record(id, correct, from) {
+    var answers = ledger();
+    answers[id] = { correct: !!correct, day: dayToday(), from: from || "quiz" };
+    save(ANSWERS_KEY, { answers: answers });
+  }
+  /* A quiz's stored entry, read only when sound (a damaged one reads as empty, so the quiz still
+   * shows its questions and Reset works) */
+  function loadQuiz(key) {
+    var v = load(key);
+    return quizEntryError(v) ? {} : v;
+  }
+
   var uid = 0;
 
   /* One question's view. opts: {number, total, sequential, state, onChange} */
@@ -124,6 +221,7 @@
     var base = "tq" + uid;
     this.q = q;
     this.state = opts.state || {};
+    this.source = opts.source === undefined ? "quiz" : opts.source;  /* where the ledger says it was answered; null: not recorded */
     this.root = el("section", { class: "tq-question", "data-qid": q.id, "data-type": q.type, "aria-labelledby": base + "-title" });
 
     var head = el("div", { class: "tq-head" });
@@ -154,11 +252,14 @@
     } else if (q.type === "numeric") {
       var wrap = el("div", { class: "tq-numeric" });
       var lab = el("label", { for: base + "-num" }, "Your answer");
-      this.number = el("input", { type: "text", inputmode: "decimal", id: base + "-num", autocomplete: "off", "aria-describedby": base + "-prompt" });
+      /* inputmode "text": a phone's decimal keypad has no space, k or M */
+      this.number = el("input", { type: "text", inputmode: "text", id: base + "-num", autocomplete: "off",
+                                  placeholder: NUMBER_PLACEHOLDER, "aria-describedby": base + "-prompt " + base + "-numhelp" });
       this.number.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); self.check(); } });
       wrap.appendChild(lab); wrap.appendChild(this.number);
       if (q.unit) { wrap.appendChild(el("span", { class: "tq-unit" }, q.unit)); }
       answer.appendChild(wrap);
+      answer.appendChild(el("p", { class: "tq-help tq-number-help", id: base + "-numhelp" }, NUMBER_HELP));
     } else {
       this.order = (this.state.response || q.start).slice();
       this.list = el("ol", { class: "tq-order", "aria-label": "Items to put in order" });
@@ -329,7 +430,10 @@
       this.state.attempts = (this.state.attempts || 0) + 1;
     }
     this.show(result);
-    if (result.answered) { this.onChange(this.q, this.state); }
+    if (result.answered) {
+      if (this.source) { record(this.q.id, result.correct, this.source); }
+      this.onChange(this.q, this.state);
+    }
   };
 
   QuestionView.prototype.close = function (box, btn, showLabel) {
@@ -362,11 +466,13 @@
   }
 
   function mountLesson(root, cfg) {
-    var saved = load(cfg.storageKey);
+    var saved = loadQuiz(cfg.storageKey);
     var answers = saved.answers || {};
     var bar = el("div", { class: "tq-scorebar" });
     var scoreEl = el("p", { class: "tq-score", role: "status", "aria-live": "polite" });
     var resetBtn = button("Reset quiz", "", function () {
+      var n = scoreText(cfg.questions, answers).answered;
+      if (n && !window.confirm("Clear your " + n + " answer" + (n === 1 ? "" : "s") + " to this quiz? This cannot be undone.")) { return; }
       save(cfg.storageKey, {});
       root.removeAttribute("data-mounted");
       root.querySelectorAll(".tq-body").forEach(function (n) { n.remove(); });
@@ -413,7 +519,7 @@
       });
       next.hidden = true;
       var view = new QuestionView(q, {
-        number: index + 1, total: cfg.questions.length, sequential: true, state: answers[q.id],
+        number: index + 1, total: cfg.questions.length, sequential: true, state: answers[q.id], source: "test",
         onChange: function () {
           var s2 = scoreText(cfg.questions, answers);
           scoreEl.textContent = s2.text;
@@ -466,7 +572,7 @@
       }
       box.appendChild(button("Start again", "tq-primary", function () { index = 0; answers = {}; renderQuestion(); }));
       body.appendChild(box);
-      var history = load(cfg.storageKey);
+      var history = loadQuiz(cfg.storageKey);
       save(cfg.storageKey, { last: { correct: s.correct, total: cfg.questions.length }, best: Math.max(s.correct, (history.best || 0)), title: cfg.title, total: cfg.questions.length });
       box.focus();
     }
@@ -481,7 +587,7 @@
     table.appendChild(head);
     var totalCorrect = 0, totalQuestions = 0;
     cfg.quizzes.forEach(function (quiz) {
-      var saved = load(quiz.storageKey);
+      var saved = loadQuiz(quiz.storageKey);
       var tr = el("tr", { "data-quiz": quiz.id });
       var name = el("th", { scope: "row" });
       name.appendChild(el("a", { href: quiz.href }, quiz.title));
@@ -507,6 +613,7 @@
     body.appendChild(el("p", { class: "tq-score" }, "Lesson quizzes: " + totalCorrect + " of " + totalQuestions + " questions answered correctly."));
     body.appendChild(table);
     body.appendChild(button("Clear all my progress", "", function () {
+      if (!window.confirm("Clear every quiz answer stored in this browser? This cannot be undone.")) { return; }
       cfg.quizzes.forEach(function (quiz) { save(quiz.storageKey, {}); });
       root.removeAttribute("data-mounted");
       body.remove();
@@ -531,9 +638,19 @@
   function mountAll() {
     document.querySelectorAll("[data-top-quiz]").forEach(mount);
   }
+  /* After an import: every quiz view on the page shows the new state, without a reload. */
+  function remountAll() {
+    document.querySelectorAll("[data-top-quiz][data-mounted]").forEach(function (root) {
+      root.querySelectorAll(".tq-body").forEach(function (n) { n.remove(); });
+      root.removeAttribute("data-mounted");
+      mount(root);
+    });
+  }
 
   /* QuestionView is shared with the study pages (tune_or_prompt.study), which ask the same questions. */
-  window.TOPQuiz = { grade: grade, parseNumber: parseNumber, mountAll: mountAll, QuestionView: QuestionView,
+  window.TOPQuiz = { grade: grade, parseNumber: parseNumber, numberHelp: NUMBER_HELP, numberPlaceholder: NUMBER_PLACEHOLDER,
+                    answersKey: ANSWERS_KEY, ledger: ledger, ledgerError: ledgerError, record: record,
+                    quizEntryError: quizEntryError, remountAll: remountAll, mountAll: mountAll, QuestionView: QuestionView,
                     placeInSequence: placeInSequence, version: 1 };
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", mountAll); } else { mountAll(); }
 })();

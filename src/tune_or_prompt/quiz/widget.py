@@ -7,7 +7,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from .grading import Result, grade, revisit_order, shuffled_order
+from .grading import NUMBER_HELP, NUMBER_PLACEHOLDER, Result, grade, revisit_order, shuffled_order
 from .render import md_block, md_inline
 from .schema import Question
 
@@ -102,8 +102,8 @@ class QuestionWidget:
                             for o in q.options]
             return w.VBox(self._checks)
         if q.type == "numeric":
-            self._number = w.Text(placeholder="your answer", description="Answer:")
-            return w.HBox([self._number, w.Label(q.unit)])
+            self._number = w.Text(placeholder=NUMBER_PLACEHOLDER, description="Answer:")
+            return w.VBox([w.HBox([self._number, w.Label(q.unit)]), w.Label(NUMBER_HELP)])
         self._order = list(shuffled_order(q))
         self._select = w.Select(rows=len(q.items), layout=w.Layout(width="auto"))
         up, down = w.Button(description="Move up"), w.Button(description="Move down")

@@ -40,6 +40,7 @@ MIXED_KEY = STUDY_PREFIX + "mixed"
 FLASHCARDS_KEY = STUDY_PREFIX + "flashcards"
 WORKED_KEY = STUDY_PREFIX + "worked"
 EXPLAIN_KEY = STUDY_PREFIX + "explain"
+ANSWERS_KEY = STUDY_PREFIX + "answers"  # quiz.js's ledger: the latest verdict on every question
 QUICK_PATH_ID = "quick-path"  # a quiz: its answers are kept under the quiz prefix
 WORKED_SEED = 2026  # the seed of the worked-examples page (My progress counts its steps)
 # The quick path's five questions: one idea each from the decision's core (bank ids).
@@ -171,7 +172,8 @@ class Flashcards(_Mode):
 
         self.cards = cards(entries)
         self.by_id = {c["id"]: c for c in self.cards}
-        self.deck = scheduler.Deck([c["id"] for c in self.cards])
+        self.deck = scheduler.Deck([c["id"] for c in self.cards],
+                                   new_per_day=scheduler.NEW_PER_DAY)
         self.today = dt.date.fromisoformat(today) if isinstance(today, str) else today
 
     def current_day(self) -> dt.date:
@@ -186,6 +188,7 @@ class Flashcards(_Mode):
 
     def config(self) -> dict[str, Any]:
         return {"mode": "flashcards", "rules": scheduler.rules(), "cards": self.cards,
+                "newPerDay": scheduler.NEW_PER_DAY,
                 "storageKey": FLASHCARDS_KEY, "glossary": "../book/glossary.html"}
 
 

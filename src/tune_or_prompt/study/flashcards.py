@@ -115,19 +115,42 @@ def blank_terms(entry: Entry) -> str:
     return text
 
 
-def cards(entries: list[Entry] | None = None) -> list[dict[str, str]]:
-    """Two cards per entry, HTML rendered safely (raw HTML in the glossary is escaped): every
-    term-to-definition card first, then every definition-to-term card, so that the two cards of
-    one term never come one after the other."""
+SEED = 2026  # the deck order on the site: shuffled once with this seed, the same for everyone
+GAP = 3  # the two cards of one term are at least this many places apart
+
+
+def deck_order(keys: list[str], seed: int = SEED, gap: int = GAP) -> list[tuple[str, str]]:
+    """Both directions of every key, interleaved and shuffled with ``seed``: (key, direction)
+    pairs in which the two cards of one key stand at least ``gap`` places apart (when the deck
+    is big enough), so neither direction answers the other and neither comes in a block."""
+    import random
+
+    rng = random.Random(seed)
+    pool = [(k, d) for k in keys for d in ("term", "definition")]
+    rng.shuffle(pool)
+    out: list[tuple[str, str]] = []
+    while pool:  # take the first card whose twin is not among the last `gap - 1` placed
+        recent = {k for k, _ in out[-(gap - 1):]} if gap > 1 else set()
+        pick = next((i for i, (k, _) in enumerate(pool) if k not in recent), 0)
+        out.append(pool.pop(pick))
+    return out
+
+
+def cards(entries: list[Entry] | None = None, seed: int = SEED) -> list[dict[str, str]]:
+    """Two cards per entry, HTML rendered safely (raw HTML in the glossary is escaped), in
+    `deck_order`: both directions mixed, shuffled with ``seed``."""
     entries = entries if entries is not None else load_glossary()
+    by_key = {e.key: e for e in entries}
     out = []
-    for e in entries:
-        out.append({"id": f"{e.key}:term", "direction": "term",
-                    "front": md_inline(f"**{' / '.join(e.terms)}**"),
-                    "ask": "What does this term mean?", "back": md_inline(e.definition),
-                    "anchor": e.anchor})
-    for e in entries:
-        out.append({"id": f"{e.key}:definition", "direction": "definition",
-                    "front": md_inline(blank_terms(e)), "ask": "Which term is this?",
-                    "back": md_inline(f"**{' / '.join(e.terms)}**"), "anchor": e.anchor})
+    for key, direction in deck_order([e.key for e in entries], seed):
+        e = by_key[key]
+        if direction == "term":
+            out.append({"id": f"{e.key}:term", "direction": "term",
+                        "front": md_inline(f"**{' / '.join(e.terms)}**"),
+                        "ask": "What does this term mean?", "back": md_inline(e.definition),
+                        "anchor": e.anchor})
+        else:
+            out.append({"id": f"{e.key}:definition", "direction": "definition",
+                        "front": md_inline(blank_terms(e)), "ask": "Which term is this?",
+                        "back": md_inline(f"**{' / '.join(e.terms)}**"), "anchor": e.anchor})
     return out

@@ -2,7 +2,10 @@
 
 A card sits in a box; box ``b`` comes back ``INTERVALS[b - 1]`` days after it was last answered.
 A hit moves the card up one box (at most the last); a miss sends it back to box 1. A card never
-answered before is placed as if it came from box 0, so a first hit lands in box 1.
+answered before sits in box 1 (``NEW_BOX``), so the first rating already counts: a first hit
+("I knew it") moves it up to box 2, back in 2 days; a first miss ("Not yet") keeps it in box 1,
+back tomorrow. A deck may cap how many new cards it offers a day (``NEW_PER_DAY`` for the
+flashcards): cards already scheduled are always offered.
 
 These rules live here only. The browser view receives them as data (`rules()`, in each study
 page's payload) and applies them with the few lines of `study.js` that read that data; a browser
@@ -18,6 +21,8 @@ from typing import Any
 
 INTERVALS: tuple[int, ...] = (1, 2, 4, 8, 16)  # days until a card in box 1, 2, ... is due again
 MISS_BOX = 1  # where a missed card goes back to
+NEW_BOX = 1  # where a card never answered sits: a first hit moves it up from here
+NEW_PER_DAY = 10  # new flashcards offered a day (120 on the first day was a wall, not a deck)
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -37,8 +42,9 @@ def _day(value: dt.date | str) -> dt.date:
 
 
 def answer(card: Card | None, correct: bool, today: dt.date | str) -> Card:
-    """The card after one answer on ``today``: a hit moves up a box, a miss goes to box 1."""
-    box = min((card.box if card else 0) + 1, len(INTERVALS)) if correct else MISS_BOX
+    """The card after one answer on ``today``: a hit moves up a box, a miss goes to box 1; a new
+    card starts from box 1 (a first hit: box 2)."""
+    box = min((card.box if card else NEW_BOX) + 1, len(INTERVALS)) if correct else MISS_BOX
     return Card(box, (_day(today) + dt.timedelta(days=INTERVALS[box - 1])).isoformat())
 
 
@@ -49,7 +55,7 @@ def is_due(card: Card | None, today: dt.date | str) -> bool:
 
 def rules() -> dict[str, Any]:
     """The rules as data, for the browser view."""
-    return {"intervals": list(INTERVALS), "missBox": MISS_BOX}
+    return {"intervals": list(INTERVALS), "missBox": MISS_BOX, "newBox": NEW_BOX}
 
 
 def card_from_json(data: Any) -> Card:
@@ -68,18 +74,36 @@ def card_from_json(data: Any) -> Card:
 class Deck:
     """Cards by id, scheduled with `answer` (the live view's memory of Review or Flashcards)."""
 
-    def __init__(self, ids: list[str], cards: dict[str, Card] | None = None):
+    def __init__(self, ids: list[str], cards: dict[str, Card] | None = None,
+                 new_per_day: int | None = None):
         self.ids = list(ids)
         self.cards: dict[str, Card] = dict(cards or {})
+        self.new_per_day = new_per_day  # None: every new card is offered at once
+        self.new_seen: dict[str, int] = {}  # ISO day -> new cards answered that day
+
+    def new_left(self, today: dt.date | str) -> int | None:
+        """How many more new cards may be offered on ``today`` (None: no cap)."""
+        if self.new_per_day is None:
+            return None
+        return max(self.new_per_day - self.new_seen.get(_day(today).isoformat(), 0), 0)
 
     def due(self, today: dt.date | str) -> list[str]:
         """Ids due on ``today``: cards already scheduled first (lowest box, then earliest date),
-        then cards never answered, in deck order. (study.js sorts the same way.)"""
+        then cards never answered, in deck order, at most `new_left` of them. (study.js sorts
+        and caps the same way.)"""
         due = [i for i in self.ids if is_due(self.cards.get(i), today)]
-        return sorted(due, key=lambda i: (0, self.cards[i].box, self.cards[i].due)
-                      if i in self.cards else (1, 0, ""))
+        ordered = sorted(due, key=lambda i: (0, self.cards[i].box, self.cards[i].due)
+                         if i in self.cards else (1, 0, ""))
+        left = self.new_left(today)
+        if left is None:
+            return ordered
+        seen = [i for i in ordered if i in self.cards]
+        return seen + [i for i in ordered if i not in self.cards][:left]
 
     def record(self, card_id: str, correct: bool, today: dt.date | str) -> Card:
+        if card_id not in self.cards:
+            day = _day(today).isoformat()
+            self.new_seen[day] = self.new_seen.get(day, 0) + 1
         self.cards[card_id] = answer(self.cards.get(card_id), correct, today)
         return self.cards[card_id]
 

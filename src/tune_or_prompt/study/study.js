@@ -29,7 +29,7 @@
   /* ---- the scheduler: scheduler.answer() / is_due(), applied from the rules as data ---- */
   function answer(rules, card, correct, day) {
     var last = rules.intervals.length;
-    var box = correct ? Math.min((card ? card.box : 0) + 1, last) : rules.missBox;
+    var box = correct ? Math.min((card ? card.box : rules.newBox) + 1, last) : rules.missBox;
     return { box: box, due: addDays(day, rules.intervals[box - 1]) };
   }
   function isDue(card, day) { return !card || card.due <= day; }
@@ -64,6 +64,64 @@
     if (s) { try { s.setItem(key, JSON.stringify(value)); } catch (e) { /* full or blocked */ } }
   }
 
+  /* ---- the shape of each study entry: the pages read an entry only when it passes, and an
+   * import is refused whole when one fails (quiz entries and the ledger: quiz.js's checks) ---- */
+  function isObject(v) { return !!v && typeof v === "object" && !Array.isArray(v); }
+  function isCount(v) { return typeof v === "number" && v >= 0 && v % 1 === 0; }
+  function cardsError(rules, v, what) {
+    if (!isObject(v) || (v.cards !== undefined && !isObject(v.cards))) { return "the " + what + " is damaged"; }
+    var cards = v.cards || {}, ids = Object.keys(cards);
+    for (var j = 0; j < ids.length; j++) {
+      if (!validCard(rules, cards[ids[j]])) { return "the " + what + " is damaged (card " + ids[j].slice(0, 60) + ")"; }
+    }
+    return "";
+  }
+  var SHAPES = {
+    review: function (rules, v) { return cardsError(rules, v, "review schedule"); },
+    flashcards: function (rules, v) {
+      var e = cardsError(rules, v, "flashcard schedule");
+      if (!e && v.newToday !== undefined && !(isObject(v.newToday) && ISO.test(v.newToday.day) && isCount(v.newToday.count))) {
+        e = "the flashcard schedule is damaged (new cards today)";
+      }
+      return e;
+    },
+    practice: function (rules, v) {  /* the drill and mixed practice */
+      return isObject(v) && isCount(v.seed) && isCount(v.position) && isCount(v.answered) && isCount(v.correct) &&
+        v.correct <= v.answered && (v.last === undefined || isObject(v.last)) ? "" : "its score is damaged";
+    },
+    worked: function (rules, v) {
+      if (!isObject(v) || (v.steps !== undefined && !isObject(v.steps))) { return "the worked steps are damaged"; }
+      var steps = v.steps || {}, ids = Object.keys(steps);
+      for (var i = 0; i < ids.length; i++) {
+        var st = steps[ids[i]];
+        if (!isObject(st) || typeof st.response !== "string" || typeof st.correct !== "boolean" || !isCount(st.attempts)) {
+          return "the worked step " + ids[i].slice(0, 60) + " is damaged";
+        }
+      }
+      return "";
+    },
+    explain: function (rules, v) {
+      if (!isObject(v) || (v.prompts !== undefined && !isObject(v.prompts))) { return "the explanations are damaged"; }
+      var all = v.prompts || {}, ids = Object.keys(all);
+      for (var i = 0; i < ids.length; i++) {
+        var e = all[ids[i]];
+        if (!isObject(e) || (e.text !== undefined && typeof e.text !== "string") ||
+            (e.revealed !== undefined && typeof e.revealed !== "boolean") ||
+            (e.checked !== undefined && !(Array.isArray(e.checked) && e.checked.every(isCount)))) {
+          return "the explanation " + ids[i].slice(0, 60) + " is damaged";
+        }
+      }
+      return "";
+    },
+    quiz: function (rules, v) { return Q.quizEntryError(v); },
+    answers: function (rules, v) { return Q.ledgerError(v); }
+  };
+  /* An entry, read only when sound: a damaged one reads as empty (the page starts afresh). */
+  function loadShape(key, shape, rules) {
+    var v = load(key);
+    return SHAPES[shape](rules || { intervals: [1] }, v) ? {} : v;
+  }
+
   /* ---- DOM helpers ---- */
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -86,7 +144,7 @@
     var byId = {};
     cfg.questions.forEach(function (q) { byId[q.id] = q; });
     Object.keys(cfg.quizKeys).forEach(function (slug) {
-      var answers = load(cfg.quizKeys[slug]).answers || {};
+      var answers = loadShape(cfg.quizKeys[slug], "quiz").answers || {};
       cfg.questions.forEach(function (q) {
         var s = answers[q.id];
         if (q.lesson === slug && s && s.response !== undefined && s.response !== null) {
@@ -97,24 +155,40 @@
     return out;
   }
 
-  /* The review deck: stored cards, plus every question the lesson quizzes hold. A question missed
-   * there and never reviewed is due now; one answered right enters box 1, first due tomorrow. */
+  /* The latest verdict on each question, wherever it was answered: quiz.js's ledger, and for
+   * answers stored before the ledger existed, the lesson quizzes' own answers. */
+  function verdicts(cfg) {
+    var out = {};
+    quizAnswers(cfg).forEach(function (a) { out[a.id] = { correct: !!a.state.correct, from: "quiz", day: null }; });
+    var led = Q.ledger();
+    Object.keys(led).forEach(function (id) { out[id] = led[id]; });
+    return out;
+  }
+  /* Mistakes: every question whose latest answer, anywhere, was wrong, in the bank's order. */
+  function mistakeIds(cfg) {
+    var v = verdicts(cfg);
+    return cfg.questions.map(function (q) { return q.id; }).filter(function (id) { return v[id] && !v[id].correct; });
+  }
+
+  /* The review deck: stored cards, plus every question answered anywhere. A question missed and
+   * never reviewed is due now, and so is one missed elsewhere since its last review; one answered
+   * right enters the boxes as a first hit on the day it was answered. */
   function reviewDeck(cfg, day) {
-    var stored = load(cfg.reviewKey);
-    var cards = (stored.cards && typeof stored.cards === "object") ? stored.cards : {};
+    var cards = loadShape(cfg.reviewKey, "review", cfg.rules).cards || {};
     var missed = {};
     var changed = false;
-    quizAnswers(cfg).forEach(function (a) {
-      if (cards[a.id]) { return; }
-      if (a.state.correct) { cards[a.id] = answer(cfg.rules, null, true, day); changed = true; }
-      else { missed[a.id] = true; }
+    var v = verdicts(cfg);
+    Object.keys(v).forEach(function (id) {
+      if (!v[id].correct && v[id].from !== "review") { missed[id] = true; return; }
+      if (cards[id] || !v[id].correct || v[id].from === "review") { return; }  /* Review files its own answers */
+      cards[id] = answer(cfg.rules, null, true, v[id].day && v[id].day <= day ? v[id].day : day); changed = true;
     });
     if (changed) { save(cfg.reviewKey, { cards: cards }); }
     var ids = cfg.questions.map(function (q) { return q.id; })
       .filter(function (id) { return cards[id] || missed[id]; });
-    var due = ids.filter(function (id) { return isDue(cards[id], day); });
+    var due = ids.filter(function (id) { return missed[id] || isDue(cards[id], day); });
     due = dueOrder(due, cards, ids);
-    return { cards: cards, ids: ids, due: due };
+    return { cards: cards, ids: ids, due: due, missed: missed };
   }
 
   function boxList(cfg, cards) {
@@ -185,12 +259,14 @@
       var q = byId[deck.due[0]];
       var from = fromLesson(cfg, q);
       var wasCard = deck.cards[q.id];
-      from.appendChild(document.createTextNode(wasCard ? " \u00b7 box " + wasCard.box : " \u00b7 missed in its quiz"));
+      var where = { quiz: "in its quiz", test: "in Test yourself", mixed: "in mixed practice", mistakes: "in Mistakes" };
+      var missedIn = deck.missed[q.id] ? where[verdicts(cfg)[q.id].from] || "elsewhere" : "";
+      from.appendChild(document.createTextNode(deck.missed[q.id] ? " \u00b7 missed " + missedIn + (wasCard ? " since its last review (box " + wasCard.box + ")" : "") : " \u00b7 box " + wasCard.box));
       area.appendChild(from);
       var nextBtn = button("Next question", "tq-primary ts-next", function () { next(); });
       nextBtn.hidden = true;
       var view = new Q.QuestionView(q, {
-        number: done + 1, total: Math.max(total, done + deck.due.length), sequential: true, state: {},
+        number: done + 1, total: Math.max(total, done + deck.due.length), sequential: true, state: {}, source: "review",
         onChange: function (question, state) {
           var current = reviewDeck(cfg, day).cards;
           var card = answer(cfg.rules, current[question.id] || null, !!state.correct, day);
@@ -218,23 +294,25 @@
   function mountMistakes(root, cfg) {
     var byId = {};
     cfg.questions.forEach(function (q) { byId[q.id] = q; });
-    var wrong = quizAnswers(cfg).filter(function (a) { return !a.state.correct; });
+    var stored = {};
+    quizAnswers(cfg).forEach(function (a) { stored[a.id] = a.state; });
+    var wrong = mistakeIds(cfg).map(function (id) { return { id: id, state: stored[id] || {} }; });
     var body = el("div", { class: "tq-body ts-body" });
     root.appendChild(body);
     root.setAttribute("data-mistakes", String(wrong.length));
     var status = el("p", { class: "ts-status", role: "status", "aria-live": "polite" });
     body.appendChild(status);
     if (!wrong.length) {
-      status.textContent = "No wrong answers stored in this browser. Questions you miss in the lesson quizzes appear here.";
+      status.textContent = "No wrong answers stored in this browser. Questions you miss anywhere in the course (lesson quizzes, the quick path, Test yourself, Review, Mixed practice) appear here until you answer them right.";
       return;
     }
-    status.textContent = plural(wrong.length, "wrong answer") + " to reread and retry. Each shows your answer and its feedback; press Try again to answer afresh.";
+    status.textContent = plural(wrong.length, "wrong answer") + " to reread and retry. Each shows your answer and its feedback (when the lesson quiz kept it); press Try again to answer afresh. A right answer here or anywhere else clears it.";
     wrong.forEach(function (a, i) {
       var q = byId[a.id];
-      var state = { response: a.state.response, correct: false, attempts: a.state.attempts || 1 };
+      var state = a.state.response !== undefined && !a.state.correct ? { response: a.state.response, correct: false, attempts: a.state.attempts || 1 } : {};
       var from = fromLesson(cfg, q);
       var view = new Q.QuestionView(q, {
-        number: i + 1, total: wrong.length, state: state,
+        number: i + 1, total: wrong.length, state: state, source: "mistakes",
         onChange: function (question, st) {
           /* a retry is an answer to the lesson quiz: it updates that quiz's stored answer */
           var key = cfg.quizKeys[question.lesson];
@@ -258,14 +336,19 @@
     var panel = boxPanel(root), status = panel.status, area = panel.area, boxes = panel.boxes;
     var last = "";
     function stored() {
-      var s = load(cfg.storageKey);
-      var cards = (s.cards && typeof s.cards === "object") ? s.cards : {};
-      Object.keys(cards).forEach(function (id) { if (!validCard(cfg.rules, cards[id])) { delete cards[id]; } });
-      return cards;
+      return loadShape(cfg.storageKey, "flashcards", cfg.rules).cards || {};
     }
+    /* new cards rated today (scheduler.Deck.new_seen): at most cfg.newPerDay a day */
+    function newToday() {
+      var n = loadShape(cfg.storageKey, "flashcards", cfg.rules).newToday;
+      return (n && n.day === day && typeof n.count === "number") ? n.count : 0;
+    }
+    function newLeft() { return Math.max(cfg.newPerDay - newToday(), 0); }
     function dueIds(cards) {
-      var due = cfg.cards.map(function (c) { return c.id; }).filter(function (id) { return isDue(cards[id], day); });
-      return dueOrder(due, cards, cfg.cards.map(function (c) { return c.id; }));
+      var ids = cfg.cards.map(function (c) { return c.id; });
+      var due = dueOrder(ids.filter(function (id) { return isDue(cards[id], day); }), cards, ids);
+      var seen = due.filter(function (id) { return cards[id]; });
+      return seen.concat(due.filter(function (id) { return !cards[id]; }).slice(0, newLeft()));
     }
     function next(focus) {
       var cards = stored();
@@ -276,10 +359,11 @@
       root.setAttribute("data-due", String(due.length));
       if (!due.length) {
         var dates = Object.keys(cards).map(function (id) { return cards[id].due; }).sort();
-        status.textContent = last + "No cards due today (" + day + ")." + (dates.length ? " Next: " + dates[0] + "." : "");
+        status.textContent = last + "No cards due today (" + day + ")." + (dates.length ? " Next: " + dates[0] + "." : "") +
+          (newToday() ? " You met " + plural(newToday(), "new card") + " today; up to " + cfg.newPerDay + " more come tomorrow." : "");
         return;
       }
-      status.textContent = last + plural(due.length, "card") + " due today (" + day + ").";
+      status.textContent = last + plural(due.length, "card") + " due today (" + day + "); new cards come at most " + cfg.newPerDay + " a day.";
       var c = byId[due[0]];
       var card = el("section", { class: "tq-question ts-card", "data-card": c.id, "aria-labelledby": "ts-card-title" });
       var title = el("h2", { class: "tq-title", id: "ts-card-title", tabindex: "-1" },
@@ -297,9 +381,10 @@
       var rate = el("div", { class: "tq-actions ts-rate", role: "group", "aria-label": "How did you do?" });
       function rated(knew) {
         var current = stored();
+        var fresh = !current[c.id];
         var after = answer(cfg.rules, current[c.id] || null, knew, day);
         current[c.id] = after;
-        save(cfg.storageKey, { cards: current });
+        save(cfg.storageKey, { cards: current, newToday: { day: day, count: newToday() + (fresh ? 1 : 0) } });
         last = (knew ? "Knew it: box " : "Not yet: box ") + after.box + ", back on " + after.due + ". ";
         root.setAttribute("data-last", c.id + " " + after.box + " " + after.due);
         next(true);
@@ -327,7 +412,7 @@
   function mountMixed(root, cfg) {
     var byId = {};
     cfg.questions.forEach(function (q) { byId[q.id] = q; });
-    var state = load(cfg.storageKey);
+    var state = loadShape(cfg.storageKey, "practice");
     if (state.seed !== cfg.seed) { state = { seed: cfg.seed, position: 0, answered: 0, correct: 0 }; }
     var body = el("div", { class: "tq-body ts-body" });
     root.appendChild(body);
@@ -347,7 +432,7 @@
       });
       nextBtn.hidden = true;
       var view = new Q.QuestionView(q, {
-        number: state.position + 1, total: state.position + 1, sequential: true, state: {},
+        number: state.position + 1, total: state.position + 1, sequential: true, state: {}, source: "mixed",
         onChange: function (question, st) {
           state.answered += 1; if (st.correct) { state.correct += 1; }
           save(cfg.storageKey, state);
@@ -368,7 +453,7 @@
 
   /* ---- Decision drill ---- */
   function mountDrill(root, cfg) {
-    var state = load(cfg.storageKey);
+    var state = loadShape(cfg.storageKey, "practice");
     if (state.seed !== cfg.seed) { state = { seed: cfg.seed, position: 0, answered: 0, correct: 0 }; }
     var body = el("div", { class: "tq-body ts-body" });
     root.appendChild(body);
@@ -448,8 +533,7 @@
     var score = el("p", { class: "tq-score ts-worked-score", role: "status", "aria-live": "polite" });
     body.appendChild(score);
     function stored() {
-      var s = load(cfg.storageKey);
-      return (s.steps && typeof s.steps === "object" && !Array.isArray(s.steps)) ? s.steps : {};
+      return loadShape(cfg.storageKey, "worked").steps || {};
     }
     function showScore() {
       var steps = stored();
@@ -467,6 +551,7 @@
       givens.innerHTML = p.givens;  /* markdown-it output, raw HTML escaped */
       sec.appendChild(givens);
       var ol = el("ol", { class: "ts-steps" });
+      if (p.hidden) { sec.appendChild(el("p", { class: "tq-help tq-number-help", id: base + "-numhelp" }, Q.numberHelp)); }
       p.steps.forEach(function (s, i) {
         var li = el("li", { class: "ts-step" });
         var name = el("span", { class: "ts-step-name" });
@@ -492,7 +577,8 @@
         label.appendChild(document.createTextNode(" ="));
         li.appendChild(label);
         var row = el("div", { class: "ts-step-input tq-numeric" });
-        var input = el("input", { type: "text", inputmode: "decimal", id: id, autocomplete: "off", "aria-describedby": id + "-fb" });
+        var input = el("input", { type: "text", inputmode: "text", id: id, autocomplete: "off",
+                                  placeholder: Q.numberPlaceholder, title: Q.numberHelp, "aria-describedby": id + "-fb " + base + "-numhelp" });
         row.appendChild(input);
         if (q.unit) { row.appendChild(el("span", { class: "tq-unit" }, q.unit)); }
         var feedback = el("div", { class: "tq-feedback", id: id + "-fb", role: "status", "aria-live": "polite" });
@@ -512,11 +598,11 @@
         function check() {
           var result = Q.grade(q, input.value);
           if (result.answered) {
-            var all = load(cfg.storageKey);
-            var steps = (all.steps && typeof all.steps === "object" && !Array.isArray(all.steps)) ? all.steps : {};
+            var steps = stored();
             var before = steps[q.id] || {};
             steps[q.id] = { response: input.value, correct: result.correct, attempts: (before.attempts || 0) + 1 };
             save(cfg.storageKey, { steps: steps });
+            Q.record(q.id, result.correct, "worked");
           }
           show(result);
           showScore();
@@ -537,8 +623,7 @@
 
   /* ---- Explain it back: your words, then a model answer and a checklist you tick yourself ---- */
   function explainState(cfg) {
-    var s = load(cfg.storageKey);
-    return (s.prompts && typeof s.prompts === "object" && !Array.isArray(s.prompts)) ? s.prompts : {};
+    return loadShape(cfg.storageKey, "explain").prompts || {};
   }
   function mountExplain(root, cfg) {
     var body = el("div", { class: "tq-body ts-body" });
@@ -634,6 +719,17 @@
 
   /* ---- export / import ---- */
   function ownKey(cfg, key) { return cfg.prefixes.some(function (p) { return key.indexOf(p) === 0 && key.length > p.length; }); }
+  /* which shape an exported key must have: the same checks the pages read it with */
+  function shapeOf(cfg, key) {
+    if (key === cfg.reviewKey) { return "review"; }
+    if (key === cfg.flashKey) { return "flashcards"; }
+    if (key === cfg.drillKey || key === cfg.mixedKey) { return "practice"; }
+    if (key === cfg.workedKey) { return "worked"; }
+    if (key === cfg.explainKey) { return "explain"; }
+    if (key === Q.answersKey) { return "answers"; }
+    if (key.indexOf(cfg.prefixes[0]) === 0 && key.length > cfg.prefixes[0].length) { return "quiz"; }
+    return "";
+  }
   function exportData(cfg) {
     var s = storage(), data = {};
     if (s) {
@@ -657,16 +753,10 @@
     var keys = Object.keys(data);
     for (var i = 0; i < keys.length; i++) {
       var key = keys[i], value = data[key];
-      if (!ownKey(cfg, key)) { return { ok: false, error: "it holds an entry this course does not use (" + key.slice(0, 60) + ")" }; }
-      if (!value || typeof value !== "object" || Array.isArray(value)) { return { ok: false, error: "the entry " + key + " is damaged" }; }
-      if (key === cfg.reviewKey || key === cfg.flashKey) {
-        var cards = value.cards || {};
-        if (typeof cards !== "object" || Array.isArray(cards)) { return { ok: false, error: "the review schedule is damaged" }; }
-        var ids = Object.keys(cards);
-        for (var j = 0; j < ids.length; j++) {
-          if (!validCard(cfg.rules, cards[ids[j]])) { return { ok: false, error: "the review schedule is damaged (card " + ids[j].slice(0, 60) + ")" }; }
-        }
-      }
+      var shape = shapeOf(cfg, key);
+      if (!shape) { return { ok: false, error: "it holds an entry this course does not use (" + key.slice(0, 60) + ")" }; }
+      var problem = SHAPES[shape](cfg.rules, value);
+      if (problem) { return { ok: false, error: "the entry " + key.slice(0, 60) + " is damaged: " + problem }; }
     }
     return { ok: true, data: data };
   }
@@ -680,6 +770,46 @@
     return true;
   }
 
+  /* ---- what to do next: from the same verdicts Mistakes and Review read ---- */
+  function weakLessons(cfg) {
+    var v = verdicts(cfg), per = {};
+    cfg.questions.forEach(function (q) {
+      if (!v[q.id]) { return; }
+      var p = per[q.lesson] || (per[q.lesson] = { slug: q.lesson, answered: 0, wrong: 0 });
+      p.answered += 1;
+      if (!v[q.id].correct) { p.wrong += 1; }
+    });
+    var order = Object.keys(cfg.lessons);
+    return Object.keys(per).map(function (slug) { return per[slug]; })
+      .filter(function (p) { return p.wrong > 0; })
+      .sort(function (a, b) { return b.wrong / b.answered - a.wrong / a.answered || b.wrong - a.wrong || order.indexOf(a.slug) - order.indexOf(b.slug); });
+  }
+  function nextSteps(cfg, deck, wrong) {
+    var box = el("section", { class: "ts-next", "aria-labelledby": "ts-next-title" });
+    box.appendChild(el("h3", { id: "ts-next-title" }, "What to do next"));
+    var ul = el("ul", {});
+    function item(parts) {
+      var li = el("li", {});
+      parts.forEach(function (p) { li.appendChild(typeof p === "string" ? document.createTextNode(p) : el("a", { href: p[1] }, p[0])); });
+      ul.appendChild(li);
+    }
+    if (!Object.keys(verdicts(cfg)).length) {
+      item(["Nothing answered yet in this browser: start with ", ["the quick path", cfg.pages.quick], ", or any lesson quiz."]);
+    }
+    if (wrong) { item([["Retry your " + plural(wrong, "wrong answer"), cfg.pages.mistakes], ": read the feedback, then answer afresh."]); }
+    if (deck.due.length) { item([["Review " + plural(deck.due.length, "question") + " due today", cfg.pages.review], "."]); }
+    weakLessons(cfg).slice(0, 3).forEach(function (p) {
+      var lesson = cfg.lessons[p.slug] || { title: p.slug, href: "#" };
+      var quiz = cfg.quizLinks[p.slug];
+      var parts = ["Weak topic: " + p.wrong + " of " + p.answered + " answers wrong in ", [lesson.title, lesson.href]];
+      if (quiz) { parts.push(": reread it, then try "); parts.push([quiz.title, quiz.href]); parts.push(" again."); }
+      item(parts);
+    });
+    if (!ul.children.length) { item(["Nothing due and no mistakes: try ", ["mixed practice", cfg.pages.mixed], " or ", ["the decision drill", cfg.pages.drill], "."]); }
+    box.appendChild(ul);
+    return box;
+  }
+
   /* ---- study progress (on My progress) ---- */
   function mountProgress(root, cfg) {
     var body = el("div", { class: "tq-body ts-body" });
@@ -690,12 +820,12 @@
       tableBox.textContent = "";
       var day = today();
       var deck = reviewDeck(cfg, day);
-      var wrong = quizAnswers(cfg).filter(function (a) { return !a.state.correct; }).length;
-      var drillState = load(cfg.drillKey), mixedState = load(cfg.mixedKey);
-      var flash = load(cfg.flashKey).cards || {};
+      var wrong = mistakeIds(cfg).length;
+      var drillState = loadShape(cfg.drillKey, "practice"), mixedState = loadShape(cfg.mixedKey, "practice");
+      var flash = loadShape(cfg.flashKey, "flashcards", cfg.rules).cards || {};
       var flashIds = Object.keys(flash).filter(function (id) { return validCard(cfg.rules, flash[id]); });
       var flashDue = flashIds.filter(function (id) { return isDue(flash[id], day); }).length;
-      var workedSteps = load(cfg.workedKey).steps || {};
+      var workedSteps = loadShape(cfg.workedKey, "worked").steps || {};
       var workedRight = Object.keys(workedSteps).filter(function (id) { return workedSteps[id] && workedSteps[id].correct === true; }).length;
       var explained = explainState({ storageKey: cfg.explainKey }), explainDone = 0, explainPoints = 0;
       Object.keys(explained).forEach(function (id) {
@@ -703,7 +833,7 @@
         if (e && e.revealed) { explainDone += 1; }
         if (e && Array.isArray(e.checked)) { explainPoints += e.checked.length; }
       });
-      var quick = load(cfg.quickKey).answers || {}, quickAnswered = 0, quickRight = 0;
+      var quick = loadShape(cfg.quickKey, "quiz").answers || {}, quickAnswered = 0, quickRight = 0;
       Object.keys(quick).forEach(function (id) {
         if (quick[id] && quick[id].response !== undefined) { quickAnswered += 1; if (quick[id].correct) { quickRight += 1; } }
       });
@@ -727,6 +857,7 @@
           tr.appendChild(el("td", {}, row[2]));
           table.appendChild(tr);
         });
+      tableBox.appendChild(nextSteps(cfg, deck, wrong));
       tableBox.appendChild(table);
     }
     renderTable();
@@ -760,8 +891,9 @@
           message.textContent = "\u2718 Not imported: this browser does not allow local storage.";
         } else {
           message.className = "ts-message tq-ok";
-          message.textContent = "\u2714 Imported " + plural(Object.keys(result.data).length, "record") + ". Reload the quiz pages to see them.";
+          message.textContent = "\u2714 Imported " + plural(Object.keys(result.data).length, "record") + ": every page now shows them.";
           renderTable();
+          Q.remountAll();  /* the quiz table beside this one shows the imported answers too */
         }
         input.value = "";
       };
@@ -786,8 +918,7 @@
     var data = root.querySelector("script[type='application/json']");
     if (!data) { return; }
     var cfg = JSON.parse(data.textContent);
-    var asks = cfg.mode === "review" || cfg.mode === "mistakes" || cfg.mode === "mixed" || cfg.mode === "worked";
-    if (asks && !(Q && Q.QuestionView)) { return; }  /* needs quiz.js's question view */
+    if (!(Q && Q.QuestionView && Q.ledger)) { return; }  /* needs quiz.js: its question view, checks and ledger */
     root.setAttribute("data-mounted", "1");
     var nos = root.querySelector(".ts-noscript");
     if (nos) { nos.remove(); }

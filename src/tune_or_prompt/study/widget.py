@@ -9,7 +9,7 @@ import ipywidgets as w
 
 from .. import decide
 from ..course import BY_SLUG
-from ..quiz.grading import Result
+from ..quiz.grading import NUMBER_HELP, NUMBER_PLACEHOLDER, Result
 from ..quiz.widget import WRAP_STYLE, QuestionWidget
 from . import scheduler
 
@@ -247,7 +247,8 @@ class WorkedWidget:
                     rows.append(w.HTML(f"<p>{label} = {md_inline(step.working)} = "
                                        f"<strong>{step.shown()}</strong></p>"))
                     continue
-                box = w.Text(placeholder="your answer", description="", continuous_update=False)
+                box = w.Text(placeholder=NUMBER_PLACEHOLDER, tooltip=NUMBER_HELP, description="",
+                             continuous_update=False)
                 check = w.Button(description="Check")
                 feedback = w.HTML()
                 check.on_click(lambda _, key=(n, i): self.check(*key))

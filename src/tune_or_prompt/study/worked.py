@@ -32,8 +32,6 @@ LESSON = {"metrics": "measuring", "break-even": "choosing", "budget": "measuring
 TITLES = {"metrics": "precision, recall and F1", "break-even": "the break-even",
           "budget": "a prompt's token budget"}
 RELATIVE_TOLERANCE = 0.01  # a step is right within 1% (rounded intermediate values still pass)
-SEPARATOR = ("Write the number without a thousands separator: a comma is read as a decimal "
-             "point, so 1,250 means 1.25.")
 
 
 @dataclass(frozen=True)
@@ -83,8 +81,6 @@ class WorkedProblem:
         """Step ``index`` as a numeric question, for the one grader and the browser payload."""
         step = self.steps[index]
         near = step.near
-        if abs(step.answer) >= 1000:  # "1,161" is read as 1.161 (a comma is a decimal point)
-            near += (_miss(step.answer / 1000, SEPARATOR, step.tolerance / 1000 + 5e-4),)
         kept: dict[float, NearMiss] = {}  # one per value: the first wins, as the grader reads them
         for miss in near:
             if abs(miss.value - step.answer) > step.tolerance + miss.tolerance:
@@ -176,9 +172,8 @@ def break_even_steps(n_prompt: int, n_finetune: int, usd_per_label: float, train
              hint="How much less each 1,000 queries cost once the model is fine-tuned."),
         Step("Break-even (queries)", "set-up gap ÷ (saving per 1,000 ÷ 1,000)",
              f"{gap:,.2f} ÷ ({saving:.2f} ÷ 1,000)", queries, 0,
-             near=(_miss(gap / saving, "That is the break-even in *thousands* of queries "
-                         "(or a comma read as a decimal point): give the whole number of queries, "
-                         "without separators.", abs(gap / saving) * RELATIVE_TOLERANCE),),
+             near=(_miss(gap / saving, "That is the break-even in *thousands* of queries: "
+                         "give the whole number of queries.", abs(gap / saving) * RELATIVE_TOLERANCE),),
              hint="How many queries' savings add up to the set-up gap?"),
     )
     return givens, steps
