@@ -69,7 +69,10 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-models.txt pyprojec
 install: $(STAMP)
 
 # Executed notebooks are cached in $(BUILD_DIR)/.jupyter_cache, so a rebuild re-runs only what changed.
+# The notebooks run first, two at a time (BOOK_JOBS), into that cache; the build then reads them.
+BOOK_JOBS ?= 2
 book: install
+	BOOK_JOBS=$(BOOK_JOBS) $(BIN)/python -m tune_or_prompt.book execute $(BUILD_DIR)
 	$(BIN)/jupyter-book build . --path-output . -W -n --keep-going \
 		|| { $(BIN)/python -m tune_or_prompt.book reports $(BUILD_DIR); exit 1; }
 	@echo "Open $(BUILD_DIR)/html/index.html, or serve it: $(BIN)/python -m http.server -d $(BUILD_DIR)/html"

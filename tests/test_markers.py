@@ -25,6 +25,7 @@ UNMARKED = {
     "test_study_modes", "test_lesson_case_study", "test_lesson_choosing",
     "test_lesson_measuring", "test_lesson_today", "test_api_replies", "test_bank_urls",
     "test_data_checks", "test_outputs_safe", "test_prices", "test_current_claims",
+    "test_number_input",
 }
 
 

@@ -47,6 +47,10 @@ def print_reports(build_dir: Path) -> int:
     return len(reports)
 
 
+# The labs by their run time on a 2-core machine, slowest first (`make bench` measures them).
+SLOWEST = ["04-lora-smollm2", "01-few-shot-prompting", "03-head-to-head", "02-fine-tuning"]
+
+
 def _read(path: Path):
     """A MyST notebook as myst-nb reads it for the site (its cells are what the cache keys on)."""
     from myst_nb.core.read import read_myst_markdown_notebook
@@ -88,8 +92,10 @@ def execute(root: Path, build_dir: Path, jobs: int = 2, timeout: int = 900) -> i
             cache.match_cache_notebook(_read(path))
         except KeyError:
             todo.append(path)
-    # Longest first (labs, then lessons), so the last notebooks to finish are short ones.
-    todo.sort(key=lambda p: (p.parent.name != "labs", p.parent.name != "lessons", str(p)))
+    # Longest first, so the last notebooks to finish are short ones and the two slowest labs
+    # do not end up one after the other on the same worker.
+    todo.sort(key=lambda p: (SLOWEST.index(p.stem) if p.stem in SLOWEST else len(SLOWEST),
+                             p.parent.name != "lessons", str(p)))
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # each kernel inherits it
     start = time.perf_counter()
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
