@@ -287,3 +287,14 @@ def test_flashcards_offer_at_most_the_daily_cap_of_new_cards():
     due = f.due()
     assert due[0] == offered[4]  # the missed card first, then a fresh day's new cards
     assert sum(1 for i in due if i not in f.deck.cards) == S.NEW_PER_DAY
+
+
+def test_flashcards_stays_the_function_after_its_submodule_is_imported():
+    """A notebook that reruns `from tune_or_prompt.study import flashcards` after the cards were
+    loaded must still get the function (the submodule of the same name must not replace it)."""
+    import importlib
+
+    importlib.import_module("tune_or_prompt.study.flashcards")
+    from tune_or_prompt.study import flashcards as again
+
+    assert callable(again) and again(today="2026-06-01").cards

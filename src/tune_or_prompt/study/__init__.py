@@ -29,6 +29,12 @@ from ..quiz.payload import lesson_links, question_payload
 from ..quiz.schema import Bank
 from . import scheduler
 
+# The glossary's cards come from the submodule `study.flashcards`; importing it here, before the
+# function `flashcards` below is defined, keeps that name the function: a submodule imported
+# later (by any code) would otherwise replace it, and a rerun of
+# `from tune_or_prompt.study import flashcards` in a notebook would get the module.
+from .flashcards import cards as _glossary_cards
+
 __all__ = ["Drill", "ExplainItBack", "Flashcards", "Mistakes", "Mixed", "Review", "StudyProgress",
            "WorkedExamples", "drill", "explain_it_back", "flashcards", "interleave", "mistakes",
            "mixed", "print_style", "quick_path", "review", "study_progress", "worked_examples"]
@@ -168,9 +174,7 @@ class Flashcards(_Mode):
     widget_class = "FlashcardsWidget"  # in .widget
 
     def __init__(self, today: dt.date | str | None = None, entries: list[Any] | None = None):
-        from .flashcards import cards
-
-        self.cards = cards(entries)
+        self.cards = _glossary_cards(entries)
         self.by_id = {c["id"]: c for c in self.cards}
         self.deck = scheduler.Deck([c["id"] for c in self.cards],
                                    new_per_day=scheduler.NEW_PER_DAY)
