@@ -183,3 +183,21 @@ def test_reference_run_answers_agree_with_its_scores():
                 assert list(part.answers) == [str(r["id"]) for r in rows]
                 right = sum(part.answers[str(r["id"])] == label_of(r, target) for r in rows)
                 assert right / n == pytest.approx(part.report["accuracy"])
+
+
+def test_a_query_of_two_requests_pays_two_answers_and_two_thinkings():
+    """A ticket asks two prompts (intent and urgency): at a model that bills its thinking, the
+    table and the cost model both charge two answers' output and two answers' thinking."""
+    from tune_or_prompt import costs
+
+    one = side("prompting", 0.7, tokens=600, cpu=300.0)
+    two = C.Side(**{**one.__dict__, "details": {"intent": None, "urgent": None}})
+    model = costs.FRONTIER_API
+    assert costs.PRICES.bills_reasoning_for(model)
+    per_answer = costs.PRICES.reasoning_tokens_per_answer
+    expected = costs.token_usd(600, 2, costs.PRICES, model, reasoning_tokens=2 * per_answer)
+    assert two.hosted_usd(costs.PRICES, model) == pytest.approx(expected)
+    assert two.hosted_usd(costs.PRICES, model) > one.hosted_usd(costs.PRICES, model) + (
+        per_answer * 0.9 * costs.PRICES.token_prices(model)[1] / 1e6)
+    modelled = two.cost_model(costs.PRICES, hosted_prompt=True, model=model)
+    assert modelled.per_query_usd == pytest.approx(expected)

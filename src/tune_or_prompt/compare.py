@@ -107,6 +107,18 @@ class Side:
         serving costs (an idle server is paid for too; see `cost_model`)."""
         return 1000 * costs.cpu_usd(self.cpu_s_per_1000 / 1000, prices)
 
+    @property
+    def requests(self) -> int:
+        """Requests one query makes: one per target (a ticket's intent and its urgency)."""
+        return max(len(self.details), 1)
+
+    def hosted_usd(self, prices: Prices = PRICES, model: str = costs.SMALL_API) -> float:
+        """USD for one query of this prompt at a hosted ``model``'s token prices: its prompt
+        tokens, one answer token per request, and (for a model that bills its thinking) one
+        answer's thinking per request."""
+        return costs.token_usd(self.prompt_tokens, self.requests, prices, model,
+                               reasoning_tokens=self.requests * prices.reasoning_tokens_per_answer)
+
     def cost_model(self, prices: Prices = PRICES, hosted_prompt: bool = False, *,
                    queries_per_day: float = 1000, serving: costs.Serving = costs.DEFAULT_SERVING,
                    model: str = costs.SMALL_API, batch: bool = False,
@@ -116,15 +128,15 @@ class Side:
         A model we run (the prompted SmolLM2, the trained encoders) is paid for by ``serving``:
         an always-on instance costs its hourly price busy or idle, serverless costs per second
         of use. ``hosted_prompt`` prices the same prompt at a hosted ``model``'s per-token
-        rate instead (one output token per target). Re-training every
+        rate instead (one answer token and one answer's thinking per target). Re-training every
         ``retrain_every_months`` repeats a trained side's training run."""
-        requests = max(len(self.details), 1)  # one request per target (intent and urgency)
+        requests = self.requests  # one request per target (intent and urgency)
         if self.approach == API or (self.approach == PROMPTING and hosted_prompt):
             name = API if self.approach == API else f"prompting (hosted, {model})"
-            return costs.prompting_costs(self.labelled_examples,
-                                         prompt_tokens=self.prompt_tokens, prices=prices,
-                                         name=name, model=model, output_tokens=requests,
-                                         batch=batch)
+            return costs.prompting_costs(
+                self.labelled_examples, prompt_tokens=self.prompt_tokens, prices=prices,
+                name=name, model=model, output_tokens=requests, batch=batch,
+                reasoning_tokens=requests * prices.reasoning_tokens_per_answer)
         if self.approach == PROMPTING:
             return costs.prompting_costs(self.labelled_examples,
                                          cpu_seconds_per_query=self.cpu_s_per_1000 / 1000,
@@ -389,8 +401,7 @@ def table(sides: Mapping[str, Side] | Sequence[Side], prices: Prices = PRICES):
     sides = _sides(sides)
     records = []
     for s in sides:
-        hosted = (1000 * costs.token_usd(s.prompt_tokens, 1.0, prices)
-                  if s.approach in (PROMPTING, API) else None)
+        hosted = 1000 * s.hosted_usd(prices) if s.approach in (PROMPTING, API) else None
         records.append({
             "approach": s.approach, "accuracy": s.accuracy, "macro_f1": s.macro_f1,
             "rare_recall": s.rare_recall, "labelled_examples": s.labelled_examples,

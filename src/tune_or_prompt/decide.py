@@ -273,9 +273,11 @@ def costs_for(situation: Situation, evidence: Evidence | None = None
         prompt = costs.self_hosted("prompt (small local model)", task.prompt_cpu_s_per_query,
                                    per_day, serving=serving, prices=prices)
     else:
-        prompt = costs.hosted_prompt(task.prompt_tokens, model=situation.prompt_model,
-                                     output_tokens=task.requests_per_item, prices=prices,
-                                     name=f"prompt ({situation.prompt_model})")
+        prompt = costs.hosted_prompt(  # each request answers, and thinks, once
+            task.prompt_tokens, model=situation.prompt_model,
+            output_tokens=task.requests_per_item, prices=prices,
+            name=f"prompt ({situation.prompt_model})",
+            reasoning_tokens=task.requests_per_item * prices.reasoning_tokens_per_answer)
     tuned = costs.finetuning_costs(
         used, task.train_cpu_seconds * used / max(task.finetune_labelled, 1),
         task.finetune_cpu_s_per_query, prices, "fine-tuned encoder", queries_per_day=per_day,

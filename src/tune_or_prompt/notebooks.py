@@ -25,12 +25,13 @@ SETUP_TAGS = ["remove-cell"]
 # The second generated cell, on pages that quote glued numbers or read the reference run: it
 # glues every number of the course's reference run (`tune_or_prompt.numbers`); the page's own
 # cells glue the rest.
-# It carries a hash of the reference run file and of the code that names its numbers, so
-# re-measuring (or renaming a number) changes these pages' text and the book's execution cache
+# It carries a hash of the reference run files, the price file and the code that names its
+# numbers, so re-measuring, repricing (or renaming a number) changes these pages' text and the book's execution cache
 # runs them again (and `make sync` is needed, which a test checks).
 NUMBERS_MARKER = "# Numbers quoted in the text"
 REFERENCE_FILES = tuple(Path("src/tune_or_prompt") / name for name in (
-    "data/reference_run.json", "data/today_run.json", "reference_facts.py", "numbers.py"))
+    "data/reference_run.json", "data/today_run.json", "data/prices.yaml", "reference_facts.py",
+    "numbers.py"))
 READS_REFERENCE = ("reference_run", "reference_evidence", "DecisionHelper(")  # in code cells
 
 

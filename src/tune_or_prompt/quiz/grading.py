@@ -53,7 +53,7 @@ _SUFFIX = re.compile(rf"(.*?)[{SPACES}]?([kKM])")
 SCALE = {"k": 1e3, "K": 1e3, "M": 1e6}
 NUMBER_PLACEHOLDER = "a number, e.g. 1,500 or 0.25"
 NUMBER_HELP = ("Type the number as you would write it: 500000, 500,000, 500 000, 500k, 2.5M, "
-               "0.25 and 0,25 all work.")
+               "0.25, 0,25 and $0.25 all work.")
 
 
 def _unsigned(text: str, scaled: bool) -> float | None:
@@ -70,7 +70,7 @@ def _unsigned(text: str, scaled: bool) -> float | None:
 
 def parse_number(response: Any) -> float | None:
     """A learner's numeric answer, or None when it is not a number. Accepts '0.84', ' 0,84 ',
-    '500,000', '500 000', '500k', '2.5M', 12, '1e3' (the rules above)."""
+    '500,000', '500 000', '500k', '2.5M', '$0.26', 12, '1e3' (the rules above)."""
     if isinstance(response, bool):
         return None
     if isinstance(response, (int, float)):
@@ -83,8 +83,9 @@ def parse_number(response: Any) -> float | None:
     if suffix:
         text, scale = suffix.group(1), SCALE[suffix.group(2)]
     negative = False
+    text = text.removeprefix("$")  # a dollar amount typed with its sign: "$0.26"
     if text[:1] and _SIGN.fullmatch(text[:1]):
-        negative, text = text[0] != "+", text[1:]
+        negative, text = text[0] != "+", text[1:].removeprefix("$")  # "-$5"
     value = _unsigned(text, scale != 1.0)
     if value is None:
         return None

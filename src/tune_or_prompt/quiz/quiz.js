@@ -20,7 +20,7 @@
   var SUFFIX = new RegExp("^(.*?)[" + SPACES + "]?([kKM])$");
   var SPACE_ANY = new RegExp("[" + SPACES + "]", "g");
   var SCALE = { k: 1e3, K: 1e3, M: 1e6 };
-  var NUMBER_HELP = "Type the number as you would write it: 500000, 500,000, 500 000, 500k, 2.5M, 0.25 and 0,25 all work.";
+  var NUMBER_HELP = "Type the number as you would write it: 500000, 500,000, 500 000, 500k, 2.5M, 0.25, 0,25 and $0.25 all work.";
   var NUMBER_PLACEHOLDER = "a number, e.g. 1,500 or 0.25";
 
   function unsigned(text, scaled) {
@@ -39,7 +39,11 @@
     var suffix = SUFFIX.exec(text);
     if (suffix) { text = suffix[1]; scale = SCALE[suffix[2]]; }
     var negative = false;
-    if (text.length && SIGN.test(text.charAt(0))) { negative = text.charAt(0) !== "+"; text = text.slice(1); }
+    if (text.charAt(0) === "$") { text = text.slice(1); }  /* a dollar amount: "$0.26" */
+    if (text.length && SIGN.test(text.charAt(0))) {
+      negative = text.charAt(0) !== "+"; text = text.slice(1);
+      if (text.charAt(0) === "$") { text = text.slice(1); }  /* "-$5" */
+    }
     var value = unsigned(text, scale !== 1);
     if (value === null) { return null; }
     value *= negative ? -scale : scale;
