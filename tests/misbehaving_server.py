@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from conftest import running
+
 MODEL = "fake-model"
 
 
@@ -116,13 +118,8 @@ class Server:
 
     @contextlib.contextmanager
     def running(self) -> Iterator[Server]:
-        thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        thread.start()
-        try:
+        with running(self.server):
             yield self
-        finally:
-            self.server.shutdown()
-            self.server.server_close()
 
 
 def serving(reply: Callable[[str, str, Any, int], Reply] = default_reply):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import running
 
 pytest.importorskip("openai", reason="pip install openai (a course requirement)")
 
@@ -236,13 +237,8 @@ class FakeApi:
 
     @contextlib.contextmanager
     def running(self) -> Iterator[FakeApi]:
-        thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        thread.start()
-        try:
+        with running(self.server):
             yield self
-        finally:
-            self.server.shutdown()
-            self.server.server_close()
 
 
 def query(body: dict[str, Any]) -> str:
