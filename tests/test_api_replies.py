@@ -233,7 +233,10 @@ def test_ctrl_c_stops_at_once_and_writes_what_was_answered(tmp_path):
             [sys.executable, "-m", "tune_or_prompt", "prompt", "--task", "reviews",
              "--base-url", server.base_url, "--model", "fake-model", "--shots", "0",
              "--concurrency", "1", "--timeout", "60", "--input", str(data), "--output",
-             str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+             str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            # Ctrl+C as at a terminal: a test run started in the background (`make test &`)
+            # ignores SIGINT, and a child would inherit that and never see the signal.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         deadline = time.monotonic() + 60
         while len(server.posts) < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
