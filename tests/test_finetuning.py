@@ -85,7 +85,11 @@ def test_metrics_against_hand_computed_values():
     assert report["macro_f1"] == pytest.approx((f1_yes + f1_no) / 2)
     assert report["confusion"] == [[80, 20], [15, 85]]
     assert cpu_cost_per_1000(3.6) == pytest.approx(0.045)  # 1 CPU-hour per 1,000 at $0.045/h
-    assert token_cost_per_1000(1000, 0) == pytest.approx(0.15)
+    # 1,000 requests of 1,000 input tokens, no answer, no thinking: a million input tokens.
+    from tune_or_prompt.costs import PRICES, SMALL_API
+
+    assert token_cost_per_1000(1000, 0, reasoning_tokens=0) == pytest.approx(
+        PRICES.token_prices(SMALL_API)[0])
 
 
 def test_overfitting_turn_finds_where_validation_loss_turns_up():
