@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,17 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_PAGES = [str(p.relative_to(ROOT).with_suffix("")) for p in notebooks.find_notebooks(ROOT)]
 
 
-def test_site_built(site):
+def test_every_toc_page_is_built_and_in_the_navigation(site):
+    """Each page the TOC lists exists and the home page's navigation links to it (a page built
+    but left out of the navigation is one no reader finds)."""
     assert (site / "index.html").exists()
+    root = toc_files(ROOT)[0]
+    home = (site / f"{root}.html").read_text(encoding="utf-8")
     for entry in toc_files(ROOT):
         assert (site / f"{entry}.html").exists(), f"{entry} was not built"
+        if entry != root:
+            link = os.path.relpath(ROOT / f"{entry}.html", (ROOT / root).parent)
+            assert f'href="{link}"' in home, f"{entry} is not in the navigation"
 
 
 @pytest.mark.parametrize("page_name", NOTEBOOK_PAGES)
