@@ -127,7 +127,7 @@ test-durations: install browser axe
 # The oldest supported versions, installed exactly as pinned (--no-deps: nothing resolved, so the
 # run is the same every time); a change to the pins rebuilds the venv from scratch. Its own model
 # cache, so the old Transformers converts the GGUF model itself.
-$(COMPAT_PINS): requirements-compat.txt $(STAMP)
+$(COMPAT_PINS): requirements-compat.txt | $(STAMP)  # uses .venv's uv
 	rm -rf $(COMPAT_VENV)
 	$(PYTHON) -m venv $(COMPAT_VENV)
 	$(UV_PIP) --python $(COMPAT_BIN)/python --no-deps -r requirements-compat.txt
