@@ -80,9 +80,10 @@ def execute(root: Path, build_dir: Path, jobs: int = 2, timeout: int = 900) -> i
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
+    from .notebooks import find_notebooks
+
     cache = get_cache(str(build_dir / ".jupyter_cache"))
     listed = {str(root / f) for f in toc_files(root)}
-    from .notebooks import find_notebooks
 
     todo = []
     for path in find_notebooks(root):

@@ -117,7 +117,7 @@ class Side:
         tokens, one answer token per request, and (for a model that bills its thinking) one
         answer's thinking per request."""
         return costs.token_usd(self.prompt_tokens, self.requests, prices, model,
-                               reasoning_tokens=self.requests * prices.reasoning_tokens_per_answer)
+                               requests=self.requests)
 
     def cost_model(self, prices: Prices = PRICES, hosted_prompt: bool = False, *,
                    queries_per_day: float = 1000, serving: costs.Serving = costs.DEFAULT_SERVING,
@@ -135,8 +135,7 @@ class Side:
             name = API if self.approach == API else f"prompting (hosted, {model})"
             return costs.prompting_costs(
                 self.labelled_examples, prompt_tokens=self.prompt_tokens, prices=prices,
-                name=name, model=model, output_tokens=requests, batch=batch,
-                reasoning_tokens=requests * prices.reasoning_tokens_per_answer)
+                name=name, model=model, output_tokens=requests, batch=batch, requests=requests)
         if self.approach == PROMPTING:
             return costs.prompting_costs(self.labelled_examples,
                                          cpu_seconds_per_query=self.cpu_s_per_1000 / 1000,

@@ -394,14 +394,15 @@ def cpu_cost_per_1000(cpu_seconds_per_prediction: float, prices: Prices = PRICES
 
 def token_usd(input_tokens: float, output_tokens: float = 1.0, prices: Prices = PRICES,
               model: str = SMALL_API, cached_tokens: float = 0.0, batch: bool = False,
-              reasoning_tokens: float | None = None) -> float:
+              reasoning_tokens: float | None = None, requests: int = 1) -> float:
     """USD for one request to a hosted ``model`` priced per token.
 
     ``cached_tokens`` of the input (a prefix every request repeats) are served from the
     vendor's prompt cache when the whole input reaches its caching minimum: one request in
     ``prices.requests_per_cache_write`` writes the cache (at the cache-write price) and the
     others read it (at the cached-input price). A model that bills reasoning tokens is charged
-    ``reasoning_tokens`` more output tokens (default ``prices.reasoning_tokens_per_answer``);
+    ``reasoning_tokens`` more output tokens (default: ``prices.reasoning_tokens_per_answer`` for
+    each of the query's ``requests``, a ticket asking two prompts thinks twice);
     ``batch`` takes the batch discount (answers within a day, not at once)."""
     input_price, output_price = prices.token_prices(model)
     read_share, write_share, minimum = prices.cache_terms(model)
@@ -410,7 +411,7 @@ def token_usd(input_tokens: float, output_tokens: float = 1.0, prices: Prices = 
     prefix_share = (write_share + (per_write - 1) * read_share) / per_write
     thinking = 0.0
     if prices.bills_reasoning_for(model):
-        thinking = (prices.reasoning_tokens_per_answer if reasoning_tokens is None
+        thinking = (requests * prices.reasoning_tokens_per_answer if reasoning_tokens is None
                     else reasoning_tokens)
     usd = ((input_tokens - cached + cached * prefix_share) * input_price
            + (output_tokens + thinking) * output_price) / 1e6
@@ -501,11 +502,11 @@ def retraining_usd_per_day(retrain_usd: float, every_months: float | None) -> fl
 def hosted_prompt(prompt_tokens: float, *, model: str = SMALL_API, output_tokens: float = 1.0,
                   cached_tokens: float = 0.0, batch: bool = False, labelled_examples: int = 0,
                   prices: Prices = PRICES, name: str | None = None,
-                  reasoning_tokens: float | None = None) -> CostModel:
+                  requests: int = 1) -> CostModel:
     """A prompt sent to a hosted ``model``, paid per token; set-up: its labelled examples.
-    ``reasoning_tokens`` as in `token_usd` (a query of several requests thinks in each)."""
+    ``requests`` per query as in `token_usd` (a query of several requests thinks in each)."""
     per_query = token_usd(prompt_tokens, output_tokens, prices, model, cached_tokens, batch,
-                          reasoning_tokens)
+                          requests=requests)
     basis = f"{model}, per token" + (", batch" if batch else "")
     return CostModel(name or f"prompt ({model})", labelling_usd(labelled_examples, prices),
                      per_query, basis=basis)
@@ -527,7 +528,7 @@ def prompting_costs(labelled_examples: int, cpu_seconds_per_query: float | None 
                     name: str = "prompting", *, queries_per_day: float | None = None,
                     serving: Serving = DEFAULT_SERVING, model: str = SMALL_API,
                     output_tokens: float = 1.0, cached_tokens: float = 0.0,
-                    batch: bool = False, reasoning_tokens: float | None = None) -> CostModel:
+                    batch: bool = False, requests: int = 1) -> CostModel:
     """Prompting: label the demonstrations once; each query costs tokens (a hosted model:
     give ``prompt_tokens``) or serving time (a model you run: give ``cpu_seconds_per_query``
     and ``queries_per_day``)."""
@@ -537,7 +538,7 @@ def prompting_costs(labelled_examples: int, cpu_seconds_per_query: float | None 
         return hosted_prompt(prompt_tokens, model=model, output_tokens=output_tokens,
                              cached_tokens=cached_tokens, batch=batch,
                              labelled_examples=labelled_examples, prices=prices, name=name,
-                             reasoning_tokens=reasoning_tokens)
+                             requests=requests)
     if queries_per_day is None:
         raise ValueError("a model you run yourself needs queries_per_day: its server is paid "
                          "for whether busy or idle")

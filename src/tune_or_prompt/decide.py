@@ -276,8 +276,7 @@ def costs_for(situation: Situation, evidence: Evidence | None = None
         prompt = costs.hosted_prompt(  # each request answers, and thinks, once
             task.prompt_tokens, model=situation.prompt_model,
             output_tokens=task.requests_per_item, prices=prices,
-            name=f"prompt ({situation.prompt_model})",
-            reasoning_tokens=task.requests_per_item * prices.reasoning_tokens_per_answer)
+            name=f"prompt ({situation.prompt_model})", requests=task.requests_per_item)
     tuned = costs.finetuning_costs(
         used, task.train_cpu_seconds * used / max(task.finetune_labelled, 1),
         task.finetune_cpu_s_per_query, prices, "fine-tuned encoder", queries_per_day=per_day,
