@@ -112,10 +112,12 @@ axe: $(AXE_STAMP)
 QUICK := not book and not browser and not models and not slow
 check: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest -q -m "$(QUICK)"
 
 test: install browser axe
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest --durations=15
 	$(MAKE) --no-print-directory test-compat
 
@@ -156,7 +158,7 @@ bench: install
 	$(BIN)/python -m tune_or_prompt.bench
 
 sync: install
-	$(BIN)/python -m tune_or_prompt.notebooks sync
+	$(BIN)/python -m tune_or_prompt.course.notebooks sync
 
 clean:
 	rm -rf $(BUILD_DIR) .pytest_cache .ruff_cache

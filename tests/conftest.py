@@ -48,7 +48,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def llm():
     """The embedded SmolLM2, loaded once for the whole session (in eval mode; never train it:
     `load_generative(fresh=True)` gives a copy to train)."""
-    from tune_or_prompt.models import load_generative
+    from tune_or_prompt.ground.models import load_generative
 
     return load_generative()
 
@@ -56,7 +56,7 @@ def llm():
 @pytest.fixture(scope="session")
 def encoder():
     """The embedded MiniLM encoder, loaded once for the whole session."""
-    from tune_or_prompt.models import load_encoder
+    from tune_or_prompt.ground.models import load_encoder
 
     return load_encoder()
 

@@ -19,7 +19,7 @@ IMPACTS = ("critical", "serious", "moderate", "minor")
 def site_pages(html: Path) -> list[str]:
     """Every page of the built site (paths relative to `html`), less the redirect index.html
     and the pages left at moved pages' old addresses (`course.MOVED`), which only forward."""
-    from tune_or_prompt.course import MOVED
+    from tune_or_prompt.course.pages import MOVED
 
     return sorted(p.relative_to(html).as_posix() for p in html.rglob("*.html")
                   if p.relative_to(html).parts[0] not in ("_static", "_sources", "_images")

@@ -19,8 +19,8 @@ from conftest import running
 
 pytest.importorskip("openai", reason="pip install openai (a course requirement)")
 
-from tune_or_prompt import api  # noqa: E402
-from tune_or_prompt.prompting import TASKS, evaluation_rows
+from tune_or_prompt.approaches import api  # noqa: E402
+from tune_or_prompt.approaches.prompting import TASKS, evaluation_rows
 
 SECRET = "sk-test-TOP-SECRET-7f3a9c"
 SENTIMENT = TASKS["sentiment"]
@@ -153,7 +153,7 @@ def test_a_server_killed_mid_run_keeps_the_answers(tmp_path: Path) -> None:
 def test_serve_names_the_transformers_it_needs(monkeypatch: pytest.MonkeyPatch) -> None:
     """Before 5.24, `transformers serve` does not serve a model folder (it starts, then lists no
     model): serve says which version it needs before starting anything."""
-    from tune_or_prompt import compat
+    from tune_or_prompt.ground import compat
 
     monkeypatch.setattr(compat, "transformers_version", lambda: (5, 23))
     with pytest.raises(api.ApiError, match=r"Transformers 5\.24 or newer .*\(found 5\.23\)"):

@@ -23,7 +23,7 @@ from misbehaving_server import Reply, completion, models, serving
 
 pytest.importorskip("openai", reason="pip install openai (a course requirement)")
 
-from tune_or_prompt import api  # noqa: E402
+from tune_or_prompt.approaches import api  # noqa: E402
 from tune_or_prompt.cli import main  # noqa: E402
 
 ROWS = [{"text": f"Review number {i}", "label": "positive"} for i in range(3)]

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from properties import examples
 from quiz_samples import all_samples
 
-from tune_or_prompt.quiz.schema import Problem, Question, parse_bank_file
+from tune_or_prompt.course.quiz.schema import Problem, Question, parse_bank_file
 
 SETTINGS = settings(max_examples=examples(200), deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow])

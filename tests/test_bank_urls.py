@@ -9,8 +9,8 @@ import pytest
 from quiz_samples import sample, write_bank
 
 from tune_or_prompt.cli import main
-from tune_or_prompt.quiz import check_paths
-from tune_or_prompt.quiz.render import foreign_urls, md_block, md_inline
+from tune_or_prompt.course.quiz import check_paths
+from tune_or_prompt.course.quiz.render import foreign_urls, md_block, md_inline
 
 
 def numeric_bank(folder: Path, tolerance: str) -> Path:

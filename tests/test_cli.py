@@ -53,7 +53,7 @@ def test_prompt_tickets_writes_predictions_and_metrics(tmp_path):
     assert out.returncode == 0, out.stderr
     records = [json.loads(line) for line in out_path.read_text().splitlines()]
     assert [r["ref"] for r in records] == [1, 2]  # other fields kept, order kept
-    from tune_or_prompt.data import INTENTS
+    from tune_or_prompt.ground.data import INTENTS
 
     assert all(r["prediction"] in INTENTS for r in records)
     assert all(r["prediction_urgent"] in ("urgent", "not urgent") for r in records)

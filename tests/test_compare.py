@@ -9,10 +9,10 @@ from collections import Counter
 import pytest
 from cli_runner import in_process, subprocess_cli
 
-from tune_or_prompt import compare as C
-from tune_or_prompt import costs
-from tune_or_prompt.data import label_of, load
-from tune_or_prompt.tasks import dataset
+from tune_or_prompt.ground.data import label_of, load
+from tune_or_prompt.ground.registry import dataset
+from tune_or_prompt.measure import compare as C
+from tune_or_prompt.measure import costs
 
 
 def side(approach: str, accuracy: float, tokens: float, cpu: float, setup: float = 0.0,
@@ -188,7 +188,7 @@ def test_reference_run_answers_agree_with_its_scores():
 def test_a_query_of_two_requests_pays_two_answers_and_two_thinkings():
     """A ticket asks two prompts (intent and urgency): at a model that bills its thinking, the
     table and the cost model both charge two answers' output and two answers' thinking."""
-    from tune_or_prompt import costs
+    from tune_or_prompt.measure import costs
 
     one = side("prompting", 0.7, tokens=600, cpu=300.0)
     two = C.Side(**{**one.__dict__, "details": {"intent": None, "urgent": None}})

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from tune_or_prompt import costs
-from tune_or_prompt.metrics import Prices
+from tune_or_prompt.measure import costs
+from tune_or_prompt.measure.costs import Prices
 
 
 def test_break_even_by_hand():

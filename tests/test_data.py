@@ -9,7 +9,7 @@ from importlib import resources
 
 import pytest
 
-from tune_or_prompt.data import (
+from tune_or_prompt.ground.data import (
     INTENTS,
     SPLITS,
     DataError,
@@ -96,7 +96,7 @@ def test_no_template_dominates(name):
 
 
 def test_data_card_tables_match_the_data(tickets):
-    card = resources.files("tune_or_prompt.data").joinpath("tickets.md").read_text()
+    card = resources.files("tune_or_prompt.ground.data").joinpath("tickets.md").read_text()
     for intent in INTENTS:
         n = sum(t["intent"] == intent for t in tickets)
         urgent = sum(t["intent"] == intent and t["urgent"] for t in tickets)

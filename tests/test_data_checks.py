@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from misbehaving_server import Reply, completion, models, serving
 
 from tune_or_prompt.cli import main
-from tune_or_prompt.data import from_file
-from tune_or_prompt.records import InputError, read_records
+from tune_or_prompt.ground.data import from_file
+from tune_or_prompt.ground.records import InputError, read_records
 
 
 @pytest.fixture(autouse=True)
@@ -120,7 +120,7 @@ def test_label_spellings_are_one_label_or_refused(tmp_path_factory, kind, n, dat
         assert sum(repr(t) in message for t in texts) == 2
     else:
         assert len(texts) == 1
-        from tune_or_prompt.tasks import target
+        from tune_or_prompt.ground.registry import target
 
         assert set(target(found.name).labels) == texts | {"zzz"}
 

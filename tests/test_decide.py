@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from properties import examples
 
-from tune_or_prompt import decide as D
-from tune_or_prompt.metrics import Prices
+from tune_or_prompt.course import decide as D
+from tune_or_prompt.measure.costs import Prices
 
 GENERAL = D.TaskEvidence(
     task="sentiment", prompt_accuracy=0.95, prompt_p95_ms=120, prompt_tokens=150,
@@ -219,8 +219,8 @@ def test_recommendation_as_text_wraps_every_reason():
 def test_the_helper_prices_a_prompt_as_the_head_to_head_table_does():
     """Two questions per ticket (intent, urgency): two prompts, two answer tokens, as in
     `compare.Side.cost_model`; the helper must not price one."""
-    from tune_or_prompt import costs
-    from tune_or_prompt.compare import reference_run
+    from tune_or_prompt.measure import costs
+    from tune_or_prompt.measure.compare import reference_run
 
     side = reference_run().side("tickets", "prompting")
     for model in (costs.OPEN_MODEL, costs.FRONTIER_API):  # the hosted choices
@@ -355,7 +355,7 @@ def test_recommend_always_answers_within_its_rules(task, labelled, per_day, budg
 
 
 def test_reference_evidence_wires_embeddings_from_the_reference_run():
-    from tune_or_prompt.compare import EMBEDDINGS, reference_run
+    from tune_or_prompt.measure.compare import EMBEDDINGS, reference_run
 
     ev = D.reference_evidence()
     for task, key in (("reviews", "general"), ("tickets", "specialised")):

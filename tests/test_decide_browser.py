@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from tune_or_prompt import decide as D
+from tune_or_prompt.course import decide as D
 
 pytestmark = pytest.mark.browser
 

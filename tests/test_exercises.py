@@ -97,7 +97,7 @@ half = Prices(usd_per_million_input_tokens=0.075)
 
 ````{solution} ex-fine
 ```python
-from tune_or_prompt.metrics import Prices
+from tune_or_prompt.measure.costs import Prices
 
 print(Prices())
 ```
@@ -154,7 +154,7 @@ def test_exercises_are_numbered_per_page(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
     (src / "conf.py").write_text('extensions = ["sphinx_exercise", '
-                                 '"tune_or_prompt.exercise_numbers"]\n')
+                                 '"tune_or_prompt.site.exercise_numbers"]\n')
     (src / "index.rst").write_text("Book\n====\n\n.. toctree::\n\n   one\n   two\n")
     for page in ("one", "two"):
         body = "".join(f".. exercise::\n   :label: {page}-{n}\n\n   Do {page} {n}.\n\n"

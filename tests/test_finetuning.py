@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from tune_or_prompt import finetuning as F
-from tune_or_prompt.data import load
-from tune_or_prompt.metrics import classification_report, cpu_cost_per_1000, token_cost_per_1000
-from tune_or_prompt.models import load_encoder
+from tune_or_prompt.approaches import finetuning as F
+from tune_or_prompt.ground.data import load
+from tune_or_prompt.ground.models import load_encoder
+from tune_or_prompt.ground.scores import classification_report
+from tune_or_prompt.measure.costs import cpu_cost_per_1000, token_cost_per_1000
 
 VAL = load("tickets", "validation")[:24]
 
@@ -86,7 +87,7 @@ def test_metrics_against_hand_computed_values():
     assert report["confusion"] == [[80, 20], [15, 85]]
     assert cpu_cost_per_1000(3.6) == pytest.approx(0.045)  # 1 CPU-hour per 1,000 at $0.045/h
     # 1,000 requests of 1,000 input tokens, no answer, no thinking: a million input tokens.
-    from tune_or_prompt.costs import PRICES, SMALL_API
+    from tune_or_prompt.measure.costs import PRICES, SMALL_API
 
     assert token_cost_per_1000(1000, 0, reasoning_tokens=0) == pytest.approx(
         PRICES.token_prices(SMALL_API)[0])
@@ -115,7 +116,7 @@ def test_nearest_training_rows_are_found_by_the_tuned_encoder(tiny):
 
 
 def test_training_trace_marks_the_lowest_validation_loss():
-    from tune_or_prompt import plots
+    from tune_or_prompt.measure import plots
 
     history = [{"epoch": e, "train_loss": t, "val_loss": v, "val_accuracy": 0.5}
                for e, t, v in [(1, 2.0, 2.1), (2, 1.0, 1.5), (3, 0.3, 1.8)]]

@@ -8,8 +8,8 @@ import datetime as dt
 
 import pytest
 
-from tune_or_prompt.study import scheduler as S
-from tune_or_prompt.study.flashcards import cards
+from tune_or_prompt.course.study import scheduler as S
+from tune_or_prompt.course.study.flashcards import cards
 
 pytestmark = [pytest.mark.browser, pytest.mark.book]
 

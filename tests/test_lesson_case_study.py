@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tune_or_prompt.lessons import case_study as CS
+from tune_or_prompt.course.lessons import case_study as CS
 
 
 def test_targets_in_both_directions():
@@ -45,7 +45,7 @@ def test_table_rounds_for_reading():
 
 
 def tickets_sides():
-    from tune_or_prompt.compare import Part, Side
+    from tune_or_prompt.measure.compare import Part, Side
 
     urgent = {"per_class": {"urgent": {"recall": 9 / 11, "support": 11}}}
     prompt = Side("prompting", "tickets", 0.5, 0.45, 0.0, 0.0, 2, 0.0, 0.0, 300.0, 0.2, 0.25,
@@ -82,8 +82,8 @@ def test_urgent_counts_come_from_the_report():
 def test_the_decision_record_says_what_the_rules_and_the_run_say():
     """Section 7's record names the classifier the decision rules choose for Quillfield and
     says fine-tuning beats the prompt: true of the reference run, or the prose must change."""
-    from tune_or_prompt import decide as D
-    from tune_or_prompt.numbers import reference
+    from tune_or_prompt.course import decide as D
+    from tune_or_prompt.course.numbers import reference
 
     quillfield = D.Situation(labelled_examples=200, queries_per_day=3_000,
                              latency_budget_ms=300, specialisation="in-house",

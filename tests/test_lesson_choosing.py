@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from tune_or_prompt.lessons import choosing as C
-from tune_or_prompt.metrics import Prices
+from tune_or_prompt.course.lessons import choosing as C
+from tune_or_prompt.measure.costs import Prices
 
 
 class WordCounter:

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from tune_or_prompt.data import load
-from tune_or_prompt.lessons import fine_tuning as L
+from tune_or_prompt.course.lessons import fine_tuning as L
+from tune_or_prompt.ground.data import load
 
 
 def test_jsonl_pairs_are_one_complete_object_per_line():
@@ -23,7 +23,7 @@ def test_jsonl_pairs_are_one_complete_object_per_line():
 
 
 def test_split_overlap_finds_planted_duplicates(monkeypatch):
-    from tune_or_prompt.lessons import fine_tuning
+    from tune_or_prompt.course.lessons import fine_tuning
 
     # Plant a test ticket in the training split, changed only in case and punctuation.
     rows = {split: load("tickets", split) for split in ("train", "validation", "test")}

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tune_or_prompt.data import load
-from tune_or_prompt.lessons import measuring as M
-from tune_or_prompt.metrics import classification_report
+from tune_or_prompt.course.lessons import measuring as M
+from tune_or_prompt.ground.data import load
+from tune_or_prompt.ground.scores import classification_report
 
 
 def test_from_matrix_reproduces_the_matrix_and_the_seed_example():
@@ -61,8 +61,8 @@ def test_baselines_on_the_test_split():
 def test_token_counts_match_the_transformers_tokenizer():
     """Lesson 4 counts prompt tokens with the `tokenizers` library alone; the counts must be the
     ones the prompting code sees through transformers."""
-    from tune_or_prompt.models import fast_tokenizer, load_generative
-    from tune_or_prompt.prompting import TASKS, choose_demos, plain_prompt
+    from tune_or_prompt.approaches.prompting import TASKS, choose_demos, plain_prompt
+    from tune_or_prompt.ground.models import fast_tokenizer, load_generative
 
     task = TASKS["intent"]
     texts = [r["text"] for r in load("tickets", "test")[:5]]
@@ -84,14 +84,14 @@ def test_token_counts_match_the_transformers_tokenizer():
 def test_the_sign_test_matches_scipys_exact_binomial_test(wins, losses):
     from scipy.stats import binomtest
 
-    from tune_or_prompt.metrics import sign_test
+    from tune_or_prompt.ground.scores import sign_test
 
     expected = 1.0 if wins + losses == 0 else binomtest(wins, wins + losses, 0.5).pvalue
     assert sign_test(wins, losses) == pytest.approx(expected, rel=1e-9, abs=1e-12)
 
 
 def test_paired_difference_counts_the_rows_only_one_gets_right():
-    from tune_or_prompt.metrics import paired_difference
+    from tune_or_prompt.ground.scores import paired_difference
 
     gold = ["x"] * 10
     a = ["x"] * 8 + ["y"] * 2

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tune_or_prompt import prompting as P
-from tune_or_prompt.data import load
-from tune_or_prompt.lessons import prompting as lesson
+from tune_or_prompt.approaches import prompting as P
+from tune_or_prompt.course.lessons import prompting as lesson
+from tune_or_prompt.ground.data import load
 
 
 def test_demonstration_tokens_account_for_the_prompt_growth(llm):
@@ -29,7 +29,7 @@ def test_context_budget_fits_the_window(llm):
 
 @pytest.mark.models
 def test_retrieval_finds_the_matching_fact():
-    from tune_or_prompt.models import load_encoder
+    from tune_or_prompt.ground.models import load_encoder
 
     encoder = load_encoder()
     best = lesson.retrieve(encoder, "How much does Quill Plus cost each month?", k=2)

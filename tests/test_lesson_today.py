@@ -8,10 +8,10 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from tune_or_prompt import today as T
-from tune_or_prompt.data import load
-from tune_or_prompt.lessons import today as L
-from tune_or_prompt.tasks import target
+from tune_or_prompt.course.lessons import today as L
+from tune_or_prompt.ground.data import load
+from tune_or_prompt.ground.registry import target
+from tune_or_prompt.measure import today as T
 
 
 @pytest.fixture(scope="module")

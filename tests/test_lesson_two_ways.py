@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from tune_or_prompt import prompting as P
-from tune_or_prompt.data import load
-from tune_or_prompt.lessons import two_ways
+from tune_or_prompt.approaches import prompting as P
+from tune_or_prompt.course.lessons import two_ways
+from tune_or_prompt.ground.data import load
 
 
 def test_jsonl_pair_round_trips():
@@ -20,8 +20,8 @@ def test_jsonl_pair_round_trips():
 
 @pytest.mark.models
 def test_prompt_tokens_are_what_the_prompted_model_reads():
-    from tune_or_prompt import prompting as P
-    from tune_or_prompt.models import load_generative
+    from tune_or_prompt.approaches import prompting as P
+    from tune_or_prompt.ground.models import load_generative
 
     rows = load("tickets", "test")[:3]
     demos = P.choose_demos(P.TASKS["intent"], k=1, seed=0)
@@ -32,7 +32,7 @@ def test_prompt_tokens_are_what_the_prompted_model_reads():
 
 
 def test_trace_and_stages_come_from_the_reference_run():
-    from tune_or_prompt.compare import reference_run, test_rows
+    from tune_or_prompt.measure.compare import reference_run, test_rows
 
     run = reference_run()
     rows = test_rows("tickets", run.settings["n_test"], run.settings["seed"])
@@ -61,7 +61,7 @@ def test_trace_and_stages_come_from_the_reference_run():
 
 
 def test_score_agrees_with_the_reference_reports():
-    from tune_or_prompt.compare import reference_run
+    from tune_or_prompt.measure.compare import reference_run
 
     scores = two_ways.score()
     for side in reference_run().tasks["tickets"].sides.values():

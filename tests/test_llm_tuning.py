@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from tune_or_prompt import llm_tuning as L
-from tune_or_prompt import prompting as P
-from tune_or_prompt.data import load
+from tune_or_prompt.approaches import lora as L
+from tune_or_prompt.approaches import prompting as P
+from tune_or_prompt.ground.data import load
 
 # LoRA training of the generative model: the slowest tests of the suite.
 pytestmark = [pytest.mark.models, pytest.mark.slow]
@@ -40,7 +40,7 @@ def test_jsonl_round_trip_and_errors_name_the_line(tmp_path):
 def test_tiny_lora_run_trains_only_adapters_and_leaves_the_shared_model_alone(tmp_path):
     import torch
 
-    from tune_or_prompt.models import load_generative
+    from tune_or_prompt.ground.models import load_generative
 
     shared = load_generative()
     before = {n: p.detach().clone() for n, p in shared.model.named_parameters()}

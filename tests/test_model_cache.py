@@ -20,15 +20,15 @@ from pathlib import Path
 
 import pytest
 
-from tune_or_prompt import models
+from tune_or_prompt.ground import models
 
 SPEC = models.get_spec(None, "generative")
 NAME = models.converted_dir(SPEC).name  # smollm2-135m-instruct-<sha12>
 ANNOUNCED = "tune-or-prompt: the converted copy of smollm2-135m-instruct in "
 LOAD_AND_SCORE = """
 import json
-from tune_or_prompt.models import load_generative
-from tune_or_prompt.prompting import classify
+from tune_or_prompt.ground.models import load_generative
+from tune_or_prompt.approaches.prompting import classify
 
 llm = load_generative()
 pred = classify(llm, "Is this product review positive or negative?",

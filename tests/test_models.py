@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from tune_or_prompt import models
-from tune_or_prompt.settings import model_source
+from tune_or_prompt.ground import models
+from tune_or_prompt.ground.settings import model_source
 
 pytestmark = pytest.mark.models
 
@@ -83,7 +83,7 @@ def test_generative_loads_offline_and_scores(monkeypatch):
         (models.converted_dir(llm.spec) / "tune_or_prompt.json").read_text())
     assert manifest["source_sha256"] == llm.spec.embedded.sha256
     assert models.load_generative() is llm  # cached per process
-    from tune_or_prompt.prompting import classify
+    from tune_or_prompt.approaches.prompting import classify
 
     pred = classify(llm, "Is this product review positive or negative?",
                     "Absolutely wonderful, works perfectly and I love it.", ["positive", "negative"])
@@ -96,7 +96,7 @@ def test_generative_model_is_the_real_one():
     """The converted copy answers as SmolLM2 does: its output layer is its embeddings, as in the
     GGUF file. (Transformers 4.46 gave it a random output layer, and everything still ran:
     scores, KV-cache reuse, LoRA.)"""
-    from tune_or_prompt.prompting import generate
+    from tune_or_prompt.approaches.prompting import generate
 
     llm = models.load_generative()
     output, embeddings = llm.model.get_output_embeddings(), llm.model.get_input_embeddings()
@@ -110,7 +110,7 @@ def test_encoder_loads_with_fresh_head():
     enc = models.load_encoder(labels=["a", "b", "c"])
     assert enc.model.config.num_labels == 3
     assert enc.model.config.id2label == {0: "a", 1: "b", 2: "c"}
-    from tune_or_prompt.encoders import embed, nearest_label
+    from tune_or_prompt.ground.encoders import embed, nearest_label
 
     vectors = embed(enc, ["hello there", "good morning"])
     assert tuple(vectors.shape) == (2, 384)
@@ -122,8 +122,13 @@ def test_encoder_loads_with_fresh_head():
 def test_fast_tokenizer_and_weight_count_match_the_loaded_models():
     """Lessons 1 and 4 count tokens and weights without loading a model; the counts must be the
     loaded models' own."""
-    from tune_or_prompt.data import INTENTS, load
-    from tune_or_prompt.models import fast_tokenizer, load_encoder, load_generative, weight_count
+    from tune_or_prompt.ground.data import INTENTS, load
+    from tune_or_prompt.ground.models import (
+        fast_tokenizer,
+        load_encoder,
+        load_generative,
+        weight_count,
+    )
 
     texts = [r["text"] for r in load("tickets", "test")[:6]]
     llm, encoder = load_generative(), load_encoder(labels=list(INTENTS))

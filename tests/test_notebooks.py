@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tune_or_prompt import notebooks
-from tune_or_prompt.book import toc_files
+from tune_or_prompt.course import learner_notebook, notebooks
+from tune_or_prompt.course.pages import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,7 +37,7 @@ def test_pairs_and_setup_cells_are_in_sync():
 def test_lesson_entries_and_quiz_pages_are_written_from_the_lesson_list(tmp_path):
     """A lesson is one entry in course.LESSONS: `make sync` writes its TOC entries and quiz
     page. A TOC with a lesson missing and the quizzes out of order is put right."""
-    from tune_or_prompt.course import LESSONS
+    from tune_or_prompt.course.pages import LESSONS
 
     toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
     broken = toc.replace("      - file: lessons/03-fine-tuning\n", "").replace(
@@ -76,7 +76,7 @@ def test_setup_cell_is_first_and_uses_the_configured_repository():
     for path in notebooks.find_notebooks(ROOT):
         first = json.loads(path.with_suffix(".ipynb").read_text())["cells"][0]
         source = "".join(first["source"])
-        assert source.startswith(notebooks.SETUP_MARKER) and url in source, path
+        assert source.startswith(learner_notebook.SETUP_MARKER) and url in source, path
         assert 'if "google.colab" in sys.modules:' in source
 
 
@@ -93,10 +93,10 @@ def test_no_secrets_in_notebooks(path):
         assert marker not in text, f"{path} looks like it holds a secret ({marker!r})"
 
 
-# --- The twins as learners open them (tune_or_prompt.learner_notebook)
+# --- The twins as learners open them (tune_or_prompt.course.learner_notebook)
 
 def _site(**values: str):
-    from tune_or_prompt.learner_notebook import Site
+    from tune_or_prompt.course.learner_notebook import Site
 
     return Site(url="https://example.org/course", titles={"lessons/a": "Lesson A",
                                                           "labs/b": "Lab B"},
@@ -141,7 +141,7 @@ print(1 + 1)
 def test_a_twin_shows_plain_markdown_links_values_and_hidden_solutions():
     import nbformat
 
-    from tune_or_prompt.learner_notebook import convert, myst_left
+    from tune_or_prompt.course.learner_notebook import convert, myst_left
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(SAMPLE)])
     cells = convert(nb, "lessons/a", _site()).cells
@@ -175,7 +175,7 @@ def test_a_twin_shows_plain_markdown_links_values_and_hidden_solutions():
 def test_a_twin_refuses_myst_it_cannot_convert(source, message):
     import nbformat
 
-    from tune_or_prompt.learner_notebook import ConversionError, convert
+    from tune_or_prompt.course.learner_notebook import ConversionError, convert
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(source)])
     with pytest.raises(ConversionError, match=message):
@@ -183,7 +183,7 @@ def test_a_twin_refuses_myst_it_cannot_convert(source, message):
 
 
 def test_no_twin_shows_myst_syntax():
-    from tune_or_prompt.learner_notebook import myst_left
+    from tune_or_prompt.course.learner_notebook import myst_left
 
     twins = tracked("*.ipynb")
     assert len(twins) >= 15
@@ -194,7 +194,7 @@ def test_no_twin_shows_myst_syntax():
 
 
 def test_glossary_ids_follow_sphinx():
-    from tune_or_prompt.learner_notebook import sphinx_id
+    from tune_or_prompt.course.learner_notebook import sphinx_id
 
     assert sphinx_id("Cost per 1,000 requests") == "Cost-per-1-000-requests"
     assert sphinx_id("Accuracy paradox") == "Accuracy-paradox"
@@ -223,7 +223,7 @@ def test_binder_installs_cpu_torch_the_course_and_the_models():
 def test_a_page_title_is_its_heading_not_a_code_comment():
     """A twin's link to a page reads the page's title; the Colab cell's comment once took its
     place ("[Colab set-up: installs ...](.../04-measuring-quiz.html)")."""
-    from tune_or_prompt.learner_notebook import Site
+    from tune_or_prompt.course.learner_notebook import Site
 
     titles = Site.load(ROOT).titles
     assert titles["lessons/04-measuring"] == "Lesson 4: Measuring what matters"

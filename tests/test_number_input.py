@@ -12,13 +12,13 @@ from importlib import resources
 
 import pytest
 
-from tune_or_prompt.quiz import load_bank
-from tune_or_prompt.quiz.grading import NUMBER_HELP, grade, parse_number
+from tune_or_prompt.course.quiz import load_bank
+from tune_or_prompt.course.quiz.grading import NUMBER_HELP, grade, parse_number
 
 
 def number_cases() -> list[dict]:
     """The shared table, read from the installed package (as a learner's copy would have it)."""
-    text = resources.files("tune_or_prompt.quiz").joinpath("number_cases.json").read_text("utf-8")
+    text = resources.files("tune_or_prompt.course.quiz").joinpath("number_cases.json").read_text("utf-8")
     return json.loads(text)["cases"]
 
 

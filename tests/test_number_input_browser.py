@@ -9,8 +9,8 @@ from conftest import serve
 from test_number_input import number_cases, same
 from test_quiz_browser import check, quiz_url
 
-from tune_or_prompt.quiz import Quiz, load_bank
-from tune_or_prompt.quiz.grading import NUMBER_HELP, parse_number
+from tune_or_prompt.course.quiz import Quiz, load_bank
+from tune_or_prompt.course.quiz.grading import NUMBER_HELP, parse_number
 
 pytestmark = pytest.mark.browser
 

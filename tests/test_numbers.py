@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tune_or_prompt import compare, numbers
-from tune_or_prompt.book import toc_files
-from tune_or_prompt.reference_facts import facts
+from tune_or_prompt.course import numbers
+from tune_or_prompt.course.pages import toc_files
+from tune_or_prompt.measure import compare
+from tune_or_prompt.measure.reference_facts import facts
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / f"{name}.md" for name in toc_files(ROOT)
@@ -127,7 +128,7 @@ def test_the_checks_can_fail() -> None:
 def test_facts_follow_the_reference_file(tmp_path: Path) -> None:
     """Change the file and the quoted numbers change; remove a measurement and its names go,
     so a page that quotes them fails."""
-    text = resources.files("tune_or_prompt.data").joinpath(compare.REFERENCE_RUN).read_text(
+    text = resources.files("tune_or_prompt.ground.data").joinpath(compare.REFERENCE_RUN).read_text(
         "utf-8")
     data = json.loads(text)
     before = facts()

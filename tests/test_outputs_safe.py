@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from misbehaving_server import Reply, completion, default_reply, models, serving
 
-from tune_or_prompt import files
 from tune_or_prompt.cli import main
-from tune_or_prompt.records import write_records
+from tune_or_prompt.ground import files
+from tune_or_prompt.ground.records import write_records
 
 pytest.importorskip("openai", reason="pip install openai (a course requirement)")
 

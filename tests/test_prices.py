@@ -11,14 +11,15 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from tune_or_prompt import costs, price_list
-from tune_or_prompt.price_list import PRICE_LIST, read
+from tune_or_prompt.ground import prices as price_list
+from tune_or_prompt.ground.prices import PRICE_LIST, read
+from tune_or_prompt.measure import costs
 
 
 def _bundled() -> dict:
     from importlib import resources
 
-    return yaml.safe_load(resources.files("tune_or_prompt.data").joinpath("prices.yaml")
+    return yaml.safe_load(resources.files("tune_or_prompt.ground.data").joinpath("prices.yaml")
                           .read_text("utf-8"))
 
 
@@ -139,9 +140,9 @@ def _carries_model_and_date(rows, *roles):
 
 
 def test_every_cost_table_names_the_model_and_the_price_date():
-    from tune_or_prompt import decide
-    from tune_or_prompt.compare import reference_run
-    from tune_or_prompt.lessons import case_study, choosing, measuring
+    from tune_or_prompt.course import decide
+    from tune_or_prompt.course.lessons import case_study, choosing, measuring
+    from tune_or_prompt.measure.compare import reference_run
 
     size = choosing.PromptSize(header=100, per_demo=50, query=50)
     tuned = choosing.finetuned(100, 10, 60, per_day=1000, serving=choosing.Serving("serverless"))

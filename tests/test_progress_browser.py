@@ -11,10 +11,10 @@ import json
 import pytest
 from test_quiz_browser import answer, check, quiz_url, wrong_response
 
-from tune_or_prompt.course import BY_SLUG
-from tune_or_prompt.quiz import STORAGE_PREFIX, load_bank
-from tune_or_prompt.quiz.grading import correct_response
-from tune_or_prompt.study import ANSWERS_KEY, EXPORT_FORMAT, EXPORT_VERSION, FLASHCARDS_KEY
+from tune_or_prompt.course.pages import BY_SLUG
+from tune_or_prompt.course.quiz import STORAGE_PREFIX, load_bank
+from tune_or_prompt.course.quiz.grading import correct_response
+from tune_or_prompt.course.study import ANSWERS_KEY, EXPORT_FORMAT, EXPORT_VERSION, FLASHCARDS_KEY
 
 pytestmark = [pytest.mark.browser, pytest.mark.book]
 

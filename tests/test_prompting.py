@@ -7,8 +7,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from tune_or_prompt import prompting as P
-from tune_or_prompt.data import load
+from tune_or_prompt.approaches import prompting as P
+from tune_or_prompt.ground.data import load
 
 
 def test_choose_demos_is_reproducible_and_balanced():
@@ -50,7 +50,7 @@ def test_chat_prompt_uses_turns(llm):
 def test_labels_are_single_tokens_after_the_answer_prefix(llm):
     """The bundled targets' labels are one token each (a learner's dataset, registered by
     another test, may have longer ones: those are scored token by token)."""
-    from tune_or_prompt.tasks import dataset
+    from tune_or_prompt.ground.registry import dataset
 
     bundled = [t for t in P.TASKS.values() if dataset(t.dataset).source == "bundled"]
     assert {t.name for t in bundled} >= {"intent", "urgent", "sentiment"}
@@ -121,7 +121,7 @@ def test_run_measures_everything(llm):
 
 @pytest.mark.models
 def test_similar_demos_pick_neighbours():
-    from tune_or_prompt.models import load_encoder
+    from tune_or_prompt.ground.models import load_encoder
 
     pool = load("tickets", "train")
     picked = P.similar_demos(load_encoder(), ["my card was stolen last night"], pool, 3)[0]

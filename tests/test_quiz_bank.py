@@ -13,10 +13,10 @@ import yaml
 from cli_runner import in_process
 from quiz_samples import all_samples, sample, write_bank
 
-from tune_or_prompt.course import LESSONS
-from tune_or_prompt.quiz import BankError, check_paths, load_bank
-from tune_or_prompt.quiz.grading import correct_response, grade
-from tune_or_prompt.quiz.schema import MAX_FILE_BYTES, parse_bank_file
+from tune_or_prompt.course.pages import LESSONS
+from tune_or_prompt.course.quiz import BankError, check_paths, load_bank
+from tune_or_prompt.course.quiz.grading import correct_response, grade
+from tune_or_prompt.course.quiz.schema import MAX_FILE_BYTES, parse_bank_file
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -210,7 +210,7 @@ try:
     resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 except (ImportError, ValueError, OSError):
     pass
-from tune_or_prompt.quiz import check_paths
+from tune_or_prompt.course.quiz import check_paths
 start = time.perf_counter()
 _, problems = check_paths([Path(sys.argv[1])])
 print(f"{time.perf_counter() - start:.3f}")

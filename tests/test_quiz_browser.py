@@ -8,10 +8,15 @@ import urllib.request
 import pytest
 from quiz_samples import sample, write_bank
 
-from tune_or_prompt.course import BY_SLUG
-from tune_or_prompt.quiz import Quiz, load_bank, test_yourself
-from tune_or_prompt.quiz.grading import correct_response, grade, revisit_order, shuffled_order
-from tune_or_prompt.quiz.payload import question_payload
+from tune_or_prompt.course.pages import BY_SLUG
+from tune_or_prompt.course.quiz import Quiz, load_bank, test_yourself
+from tune_or_prompt.course.quiz.grading import (
+    correct_response,
+    grade,
+    revisit_order,
+    shuffled_order,
+)
+from tune_or_prompt.course.quiz.payload import question_payload
 
 pytestmark = pytest.mark.browser
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from quiz_samples import all_samples, write_bank
 
-from tune_or_prompt.quiz import load_bank
-from tune_or_prompt.quiz.grading import grade, parse_number, shuffled_order
+from tune_or_prompt.course.quiz import load_bank
+from tune_or_prompt.course.quiz.grading import grade, parse_number, shuffled_order
 
 
 @pytest.fixture

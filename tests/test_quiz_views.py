@@ -8,9 +8,9 @@ import re
 import pytest
 from quiz_samples import all_samples, sample, write_bank
 
-from tune_or_prompt.quiz import Quiz, lesson_quiz, load_bank, test_yourself
-from tune_or_prompt.quiz.html_view import json_for_script
-from tune_or_prompt.quiz.payload import question_payload
+from tune_or_prompt.course.html_view import json_for_script
+from tune_or_prompt.course.quiz import Quiz, lesson_quiz, load_bank, test_yourself
+from tune_or_prompt.course.quiz.payload import question_payload
 
 
 @pytest.fixture
@@ -140,7 +140,7 @@ def test_sequential_widget_counts_first_try_and_summarises(tmp_path):
     first.set_response(1)
     first.check()  # a second try changes nothing
     assert quiz.score == 0
-    from tune_or_prompt.quiz.grading import correct_response
+    from tune_or_prompt.course.quiz.grading import correct_response
 
     for index in range(1, 4):
         seq.next_button.click()
@@ -181,8 +181,8 @@ def _wrong(q):
 
 
 def test_lessons_to_revisit_come_in_course_order_in_both_views():
-    from tune_or_prompt.course import BY_SLUG
-    from tune_or_prompt.quiz.grading import grade, revisit_order
+    from tune_or_prompt.course.pages import BY_SLUG
+    from tune_or_prompt.course.quiz.grading import grade, revisit_order
 
     assert revisit_order(["measuring", "two-ways", "measuring"]) == ["two-ways", "measuring"]
     bank = load_bank()

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from properties import examples
 
-from tune_or_prompt import files
-from tune_or_prompt.records import InputError, read_records, write_records
+from tune_or_prompt.ground import files
+from tune_or_prompt.ground.records import InputError, read_records, write_records
 
 FAST = settings(max_examples=examples(150), deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -153,7 +153,7 @@ def test_output_equal_to_input_is_safe(tmp_path):
 
 WRITER = """
 import sys
-from tune_or_prompt import files
+from tune_or_prompt.ground import files
 print("ready", flush=True)
 while True:
     files.write_bytes(sys.argv[1], sys.argv[2].encode() * 2_000_000)

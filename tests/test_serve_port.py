@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from misbehaving_server import Reply, models, serving
 
-from tune_or_prompt import api
+from tune_or_prompt.approaches import api
 from tune_or_prompt.cli import main
 
 
@@ -111,7 +111,7 @@ def test_stop_ends_the_whole_process_group(tmp_path):
 
 PARENT = """
 import subprocess, sys, time
-from tune_or_prompt import api
+from tune_or_prompt.approaches import api
 child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
                          preexec_fn=api._die_with_parent)
 print(child.pid, flush=True)

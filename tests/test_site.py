@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tune_or_prompt import notebooks
-from tune_or_prompt.book import error_reports, toc_files
-from tune_or_prompt.course import MOVED
-from tune_or_prompt.quiz import lesson_quiz
+from tune_or_prompt.book import error_reports
+from tune_or_prompt.course import notebooks
+from tune_or_prompt.course.pages import MOVED, toc_files
+from tune_or_prompt.course.quiz import lesson_quiz
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_PAGES = [str(p.relative_to(ROOT).with_suffix("")) for p in notebooks.find_notebooks(ROOT)]
@@ -85,8 +85,8 @@ def test_no_page_loads_scripts_or_styles_from_the_internet(site):
 def test_twins_quote_the_values_the_built_pages_glued(site):
     """The .ipynb twins show the values the pages' own cells glued: the build must have run
     exactly the committed code, and glued what the twins quote (else `make book`, `make sync`)."""
-    from tune_or_prompt import learner_notebook as learner
-    from tune_or_prompt.numbers import quoted_names, reference
+    from tune_or_prompt.course import learner_notebook as learner
+    from tune_or_prompt.course.numbers import quoted_names, reference
 
     recorded = learner.Site.load(ROOT).page_values
     build = site.parent / "jupyter_execute"
@@ -108,7 +108,7 @@ def test_every_link_in_the_twins_reaches_a_page_and_anchor_of_the_site(site):
     import json
     import re
 
-    from tune_or_prompt.learner_notebook import site_url
+    from tune_or_prompt.course.learner_notebook import site_url
 
     base = site_url(ROOT)
     links = set()

@@ -1,11 +1,11 @@
-"""The course's Sphinx theme fixes (tune_or_prompt.site_theme) and the quiz's table markup."""
+"""The course's Sphinx theme fixes (tune_or_prompt.site.theme) and the quiz's table markup."""
 
 from __future__ import annotations
 
 import pytest
 
-from tune_or_prompt import site_theme
-from tune_or_prompt.quiz.render import md_block
+from tune_or_prompt.course.quiz.render import md_block
+from tune_or_prompt.site import theme as site_theme
 
 
 def test_empty_header_cells_become_data_cells():

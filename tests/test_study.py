@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tune_or_prompt import decide
-from tune_or_prompt.quiz import load_bank
-from tune_or_prompt.quiz.grading import correct_response
-from tune_or_prompt.study import (
+from tune_or_prompt.course import decide
+from tune_or_prompt.course.quiz import load_bank
+from tune_or_prompt.course.quiz.grading import correct_response
+from tune_or_prompt.course.study import (
     Drill,
     describe,
     drill,
@@ -24,7 +24,7 @@ from tune_or_prompt.study import (
     situations,
     study_progress,
 )
-from tune_or_prompt.study import scheduler as S
+from tune_or_prompt.course.study import scheduler as S
 
 
 @pytest.fixture(scope="module")
@@ -190,7 +190,7 @@ def test_mixed_practice_widget_counts_first_tries(bank):
 
 
 def test_flashcards_cover_every_glossary_term_both_ways():
-    from tune_or_prompt.study.flashcards import BLANK, cards, load_glossary
+    from tune_or_prompt.course.study.flashcards import BLANK, cards, load_glossary
 
     entries = load_glossary()
     text = Path(__file__).parents[1] / "book/glossary.md"
@@ -219,7 +219,7 @@ def test_flashcards_cover_every_glossary_term_both_ways():
     ("```{glossary}\nA\n  One.\n", "never closed"),
 ])
 def test_a_broken_glossary_is_refused_naming_file_line_and_field(tmp_path, source, message):
-    from tune_or_prompt.study.flashcards import GlossaryError, load_glossary
+    from tune_or_prompt.course.study.flashcards import GlossaryError, load_glossary
 
     path = tmp_path / "glossary.md"
     path.write_text("# Glossary\n" + source)
@@ -290,11 +290,11 @@ def test_flashcards_offer_at_most_the_daily_cap_of_new_cards():
 
 
 def test_flashcards_stays_the_function_after_its_submodule_is_imported():
-    """A notebook that reruns `from tune_or_prompt.study import flashcards` after the cards were
+    """A notebook that reruns `from tune_or_prompt.course.study import flashcards` after the cards were
     loaded must still get the function (the submodule of the same name must not replace it)."""
     import importlib
 
-    importlib.import_module("tune_or_prompt.study.flashcards")
-    from tune_or_prompt.study import flashcards as again
+    importlib.import_module("tune_or_prompt.course.study.flashcards")
+    from tune_or_prompt.course.study import flashcards as again
 
     assert callable(again) and again(today="2026-06-01").cards

@@ -10,11 +10,11 @@ import pytest
 from conftest import BROWSER_ARGS, CHROMIUM
 from test_quiz_browser import answer, check, quiz_url, wrong_response
 
-from tune_or_prompt import decide
-from tune_or_prompt.course import BY_SLUG
-from tune_or_prompt.quiz import load_bank
-from tune_or_prompt.quiz.grading import correct_response
-from tune_or_prompt.study import scheduler as S
+from tune_or_prompt.course import decide
+from tune_or_prompt.course.pages import BY_SLUG
+from tune_or_prompt.course.quiz import load_bank
+from tune_or_prompt.course.quiz.grading import correct_response
+from tune_or_prompt.course.study import scheduler as S
 
 pytestmark = pytest.mark.browser
 BY_TITLE = {slug: lesson.title for slug, lesson in BY_SLUG.items()}
@@ -263,7 +263,7 @@ def test_keyboard_only(page, site_url, bank):
 
 
 def test_mixed_practice_interleaves_and_keeps_its_score(page, site_url, bank):
-    from tune_or_prompt.study import interleave
+    from tune_or_prompt.course.study import interleave
 
     order = interleave(bank, seed=2026)
     by_id = {q.id: q for q in bank.questions}
@@ -285,7 +285,7 @@ def test_mixed_practice_interleaves_and_keeps_its_score(page, site_url, bank):
 
 
 def test_flashcards_are_rated_and_come_back_on_schedule(browser_context, site_url):
-    from tune_or_prompt.study.flashcards import cards
+    from tune_or_prompt.course.study.flashcards import cards
 
     deck = cards()
     page = browser_context.new_page()
@@ -403,8 +403,8 @@ def test_study_widgets_pass_axe_in_both_themes(page, site_url, bank, name):
 # --- Worked examples, explain it back and the quick path (issue #16) ---------------------------
 
 def test_a_faded_step_is_graded_wrong_then_right_and_kept(page, site_url):
-    from tune_or_prompt.study import faded_steps
-    from tune_or_prompt.study.worked import problems
+    from tune_or_prompt.course.study import faded_steps
+    from tune_or_prompt.course.study.worked import problems
 
     problem = problems("metrics", 2026)[1]  # one step (F1) left to fill in
     (index,) = problem.hidden_steps
@@ -438,7 +438,7 @@ def test_a_faded_step_is_graded_wrong_then_right_and_kept(page, site_url):
 
 
 def test_explain_it_back_reveal_and_checklist_persist(page, site_url):
-    from tune_or_prompt.study.explain import load_prompts
+    from tune_or_prompt.course.study.explain import load_prompts
 
     prompts = load_prompts()
     first = prompts[0]
@@ -477,7 +477,7 @@ def test_explain_it_back_reveal_and_checklist_persist(page, site_url):
 
 
 def test_the_quick_path_grades_its_questions_and_links_the_course(page, site_url, site, bank):
-    from tune_or_prompt.study import QUICK_QUESTIONS
+    from tune_or_prompt.course.study import QUICK_QUESTIONS
 
     page.goto(f"{site_url}/study/quick-path.html")
     quiz = page.locator("[data-top-quiz]")
@@ -508,7 +508,7 @@ def test_the_quick_path_grades_its_questions_and_links_the_course(page, site_url
 
 
 def test_worked_examples_with_the_keyboard_only(page, site_url):
-    from tune_or_prompt.study.worked import problems
+    from tune_or_prompt.course.study.worked import problems
 
     problem = problems("budget", 2026)[1]
     (index,) = problem.hidden_steps

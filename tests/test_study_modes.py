@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 from cli_runner import in_process
 
-from tune_or_prompt import costs
-from tune_or_prompt.lessons.measuring import worked_metrics
-from tune_or_prompt.quiz import load_bank
-from tune_or_prompt.study import (
+from tune_or_prompt.course.lessons.measuring import worked_metrics
+from tune_or_prompt.course.quiz import load_bank
+from tune_or_prompt.course.study import (
     EXPLAIN_KEY,
     QUICK_QUESTIONS,
     WORKED_KEY,
@@ -25,8 +24,9 @@ from tune_or_prompt.study import (
     study_progress,
     worked_examples,
 )
-from tune_or_prompt.study.explain import ExplainError, check_file, load_prompts
-from tune_or_prompt.study.worked import KINDS, max_demonstrations, problems
+from tune_or_prompt.course.study.explain import ExplainError, check_file, load_prompts
+from tune_or_prompt.course.study.worked import KINDS, max_demonstrations, problems
+from tune_or_prompt.measure import costs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -234,7 +234,7 @@ def test_the_explain_widget_reveals_and_tallies():
 # --- Quick path ---------------------------------------------------------------------------------
 
 def test_the_quick_path_links_resolve_and_add_up_to_twenty_minutes():
-    from tune_or_prompt.learner_notebook import Site
+    from tune_or_prompt.course.learner_notebook import Site
 
     text = (ROOT / "study/quick-path.md").read_text()
     route = re.findall(r"^\d+\. \*\*[^*]+\*\* \((\d+) min\)", text, flags=re.M)
@@ -251,7 +251,7 @@ def test_the_quick_path_links_resolve_and_add_up_to_twenty_minutes():
 
 
 def test_the_quick_path_asks_five_bank_questions_with_the_quiz_grader():
-    from tune_or_prompt.quiz.grading import correct_response
+    from tune_or_prompt.course.quiz.grading import correct_response
 
     bank = load_bank()
     ids = {q.id for q in bank.questions}
@@ -286,4 +286,4 @@ def test_my_progress_has_rows_for_the_new_modes():
     for mode in ("worked", "explain", "quick"):
         page = cfg["pages"][mode].removeprefix("../").removesuffix(".html")
         assert f"- file: {page}\n" in toc and (ROOT / f"{page}.md").exists()
-        assert f'["{mode}", ' in (ROOT / "src/tune_or_prompt/study/study.js").read_text()
+        assert f'["{mode}", ' in (ROOT / "src/tune_or_prompt/course/study/study.js").read_text()

@@ -1,4 +1,4 @@
-"""The measured demos of "Prompting and fine-tuning today" (`tune_or_prompt.today`)."""
+"""The measured demos of "Prompting and fine-tuning today" (`tune_or_prompt.measure.today`)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from tune_or_prompt import costs
-from tune_or_prompt import prompting as P
-from tune_or_prompt import today as T
-from tune_or_prompt.compare import rows_of
-from tune_or_prompt.data import load
-from tune_or_prompt.tasks import balanced_sample, target
+from tune_or_prompt.approaches import prompting as P
+from tune_or_prompt.ground.data import load
+from tune_or_prompt.ground.registry import balanced_sample, target
+from tune_or_prompt.measure import costs
+from tune_or_prompt.measure import today as T
+from tune_or_prompt.measure.compare import rows_of
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from cli_runner import in_process
 
-from tune_or_prompt import tasks
-from tune_or_prompt.data import from_file, load, split_sizes
-from tune_or_prompt.records import InputError
+from tune_or_prompt.ground import registry as tasks
+from tune_or_prompt.ground.data import from_file, load, split_sizes
+from tune_or_prompt.ground.records import InputError
 
 LIBRARY = Path(__file__).parent / "data" / "library_desk.csv"
 FIELDS = ["--text-field", "message", "--label-field", "category"]
@@ -105,7 +105,7 @@ def test_the_same_text_in_two_splits_is_refused(tmp_path):
 
 
 def test_label_rules_go_into_the_prompt_and_must_match_the_labels(tmp_path):
-    from tune_or_prompt import prompting as P
+    from tune_or_prompt.approaches import prompting as P
 
     data = write_csv(tmp_path / "mine.csv", [["text", "label"]] + GOOD)
     rules = tmp_path / "labels.yaml"

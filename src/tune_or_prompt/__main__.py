@@ -1,5 +1,5 @@
 import sys
 
-from .cli import main
+from tune_or_prompt.cli import main
 
 sys.exit(main())

@@ -84,7 +84,7 @@ def scorer_throughput(llm, task_name: str = "intent", k: int = 4, queries: int =
     ``speedup`` is the one number a page may quote as the KV-cache speed-up."""
     import torch
 
-    from . import prompting as P
+    from tune_or_prompt.approaches import prompting as P
 
     task = P.TASKS[task_name]
     rows = P.evaluation_rows(task_name, queries, seed=seed)
@@ -144,8 +144,8 @@ def api_throughput(n: int = 16, concurrency: int = 4) -> dict:
     ``n`` zero-shot review prompts, the response cache off."""
     import tempfile
 
-    from . import api
-    from .prompting import evaluation_rows
+    from tune_or_prompt.approaches import api
+    from tune_or_prompt.approaches.prompting import evaluation_rows
 
     rows = evaluation_rows("sentiment", n, seed=1)
     with api.serve() as server, tempfile.TemporaryDirectory() as cache:
@@ -162,8 +162,8 @@ def api_throughput(n: int = 16, concurrency: int = 4) -> dict:
 def finetuning_targets(train_size: int = 200, seed: int = 0) -> None:
     """The fine-tuning targets: at most 200 tickets, intent accuracy >= 0.85 and urgent recall
     >= 0.8 on the test split, training under 30 s."""
-    from . import finetuning as F
-    from .data import load
+    from tune_or_prompt.approaches import finetuning as F
+    from tune_or_prompt.ground.data import load
 
     test = load("tickets", "test")
     print(f"\n== Fine-tuning all-MiniLM-L6-v2 on {train_size} tickets (seed {seed}) ==")
@@ -185,13 +185,13 @@ def finetuning_targets(train_size: int = 200, seed: int = 0) -> None:
 
 def head_to_head_reference(write: bool = False) -> None:
     """Lab 3's study with its default settings; with ``write``, saves it as the course's
-    reference run (src/tune_or_prompt/data/reference_run.json: Lesson 7 and the decision
+    reference run (src/tune_or_prompt/ground/data/reference_run.json: Lesson 7 and the decision
     helper's evidence)."""
     import datetime
 
     import pandas as pd
 
-    from . import compare as C
+    from tune_or_prompt.measure import compare as C
 
     print("\n== Head to head (Lab 3's default settings) ==")
     start = time.perf_counter()
@@ -209,7 +209,7 @@ def head_to_head_reference(write: bool = False) -> None:
         print(f"crossover {name}: best prompt {best:.3f}, {C.EMBEDDINGS} beats it from "
               f"{C.crossing_point(curve)} labelled examples")
     print(f"study: {time.perf_counter() - start:.0f} s")
-    from .models import load_generative
+    from tune_or_prompt.ground.models import load_generative
 
     llm = load_generative()  # the KV-cache speed-up the lessons quote, measured with the run
     result.scorer = {task: scorer_throughput(llm, task) for task in ("sentiment", "intent")}
@@ -224,10 +224,10 @@ def head_to_head_reference(write: bool = False) -> None:
 
 def today_reference(write: bool = False) -> None:
     """The demos of "Prompting and fine-tuning today"; with ``write``, saves them as the
-    lesson's reference run (src/tune_or_prompt/data/today_run.json)."""
+    lesson's reference run (src/tune_or_prompt/ground/data/today_run.json)."""
     import datetime
 
-    from . import today as T
+    from tune_or_prompt.measure import today as T
 
     print("\n== Prompting and fine-tuning today (the lesson's five demos) ==")
     start = time.perf_counter()
@@ -273,8 +273,8 @@ def main() -> None:
     import pandas as pd
     import torch
 
-    from . import prompting as P
-    from .models import load_generative
+    from tune_or_prompt.approaches import prompting as P
+    from tune_or_prompt.ground.models import load_generative
 
     root = Path(__file__).resolve().parents[2]
     print(f"machine: {platform.machine()}, {torch.get_num_threads()} torch threads, "

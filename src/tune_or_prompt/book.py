@@ -8,28 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-
-
-def toc_files(root: Path) -> list[str]:
-    """Every document the _toc.yml lists (paths without extension, relative to the root)."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
-    found = [toc["root"]]
-
-    def walk(entries: list) -> None:
-        for entry in entries or []:
-            if "file" in entry:
-                found.append(entry["file"])
-            for key in ("sections", "chapters"):
-                walk(entry.get(key, []))
-            for part in entry.get("parts", []):
-                walk(part.get("chapters", []))
-
-    walk(toc.get("chapters", []))
-    for part in toc.get("parts", []):
-        walk(part.get("chapters", []))
-    return [str(Path(f).with_suffix("")) if Path(f).suffix in (".md", ".ipynb") else f
-            for f in found]
+from tune_or_prompt.course.pages import toc_files
 
 
 def error_reports(build_dir: Path) -> dict[str, str]:
@@ -80,7 +59,7 @@ def execute(root: Path, build_dir: Path, jobs: int = 2, timeout: int = 900) -> i
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
-    from .notebooks import find_notebooks
+    from tune_or_prompt.course.notebooks import find_notebooks
 
     cache = get_cache(str(build_dir / ".jupyter_cache"))
     listed = {str(root / f) for f in toc_files(root)}

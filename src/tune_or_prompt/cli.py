@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from tune_or_prompt.ground.registry import bundled
+
 EPILOG = """Outputs: only regular files are written, each atomically (a run that fails leaves the
 old file whole). A device, FIFO or folder given as an output is refused; a symlink is written
 through to its regular target file (a symlink to anything else, or to a file a process has
@@ -22,8 +24,8 @@ field, or to the first free 'prediction_N' when the input already has one."""
 def _quiz_check(args: argparse.Namespace) -> int:
     """The bank (or the files and folders given) and the explain-it-back prompts: with no paths,
     both; a file named explain-it-back.yaml among the paths is checked as prompts."""
-    from .quiz import check_paths, find_bank_dir
-    from .study.explain import FILE_NAME, check_file, explain_path
+    from tune_or_prompt.course.quiz import check_paths, find_bank_dir
+    from tune_or_prompt.course.study.explain import FILE_NAME, check_file, explain_path
 
     given = [Path(p) for p in args.paths]
     explain = [p for p in given if p.name == FILE_NAME]
@@ -59,7 +61,7 @@ def _quiz_check(args: argparse.Namespace) -> int:
 
 
 def _models(args: argparse.Namespace) -> int:
-    from .models import list_models, model_source, status
+    from tune_or_prompt.ground.models import list_models, model_source, status
 
     print(f"Model source: {model_source()} (set TUNE_OR_PROMPT_MODELS=hub to use the Hub)")
     for spec in list_models():
@@ -118,7 +120,7 @@ def _dataset(args: argparse.Namespace) -> str:
     file (--data), read, checked and split here, before any model loads."""
     if not args.data:
         return args.task
-    from .data import from_file, split_sizes
+    from tune_or_prompt.ground.data import from_file, split_sizes
 
     found = from_file(args.data, args.text_field, args.label_field, args.labels,
                       seed=args.split_seed)
@@ -131,7 +133,7 @@ def _dataset(args: argparse.Namespace) -> str:
 
 def _targets(name: str) -> list:
     """The registered targets of a dataset, main first."""
-    from .tasks import dataset, target
+    from tune_or_prompt.ground.registry import dataset, target
 
     return [target(t) for t in dataset(name).targets]
 
@@ -139,7 +141,7 @@ def _targets(name: str) -> list:
 def _prediction_field(name: str, target_name: str) -> str:
     """The output field of a target's predictions: 'prediction' for the dataset's main target,
     'prediction_<target>' for the others (tickets: 'prediction_urgent')."""
-    from .tasks import dataset
+    from tune_or_prompt.ground.registry import dataset
 
     return "prediction" if dataset(name).main == target_name else f"prediction_{target_name}"
 
@@ -165,7 +167,7 @@ def _free_fields(args: argparse.Namespace, records: list[dict]) -> dict[str, str
 def _gold_field(record: dict, t) -> str | None:
     """Which field of the record holds its gold label for target ``t``, if any (a main target
     may also be given as 'label')."""
-    from .tasks import dataset
+    from tune_or_prompt.ground.registry import dataset
 
     names = [t.field] + (["label"] if dataset(t.dataset).main == t.name else [])
     return next((name for name in names if name in record), None)
@@ -180,7 +182,7 @@ def _gold(record: dict, t) -> str | None:
 
 def _check_gold(records: list[dict], targets: Sequence) -> None:
     """Before any model loads: every gold label present must be one the target knows."""
-    from .records import InputError
+    from tune_or_prompt.ground.records import InputError
 
     for t in targets:
         for i, record in enumerate(records):
@@ -195,7 +197,7 @@ def _check_gold(records: list[dict], targets: Sequence) -> None:
 
 
 def _print_metrics(target: str, gold: list, predicted: list, labels: tuple) -> None:
-    from .metrics import classification_report
+    from tune_or_prompt.ground.scores import classification_report
 
     report = classification_report(gold, predicted, labels)
     print(f"{target}: accuracy {report['accuracy']:.3f}  macro-F1 {report['macro_f1']:.3f}  "
@@ -237,9 +239,9 @@ def _records(args: argparse.Namespace) -> list[dict]:
     """The input records, read and checked (fields and gold labels) before any model loads;
     the output and save paths are checked first (regular files, none of the inputs; a save
     folder is new or an earlier save's)."""
-    from .data import load
-    from .files import check_output, check_owned, check_writable
-    from .records import read_records
+    from tune_or_prompt.ground.data import load
+    from tune_or_prompt.ground.files import check_output, check_owned, check_writable
+    from tune_or_prompt.ground.records import read_records
 
     if args.output:
         check_output(args.output, "--output", _inputs(args))
@@ -266,7 +268,7 @@ def _records(args: argparse.Namespace) -> list[dict]:
 
 def _check_shots(args: argparse.Namespace) -> None:
     """--shots against the training examples there are to show, before any model loads."""
-    from .data import load
+    from tune_or_prompt.ground.data import load
 
     shots = getattr(args, "shots", None)
     if shots is None:
@@ -292,7 +294,7 @@ def _rows(args: argparse.Namespace, records: list[dict]) -> list[dict]:
 
 
 def _write(args: argparse.Namespace, records: list[dict], path: str | Path | None = None) -> None:
-    from .records import write_records
+    from tune_or_prompt.ground.records import write_records
 
     path = path or args.output
     if path:
@@ -303,7 +305,7 @@ def _write(args: argparse.Namespace, records: list[dict], path: str | Path | Non
 def _api_config(args: argparse.Namespace):
     """The endpoint of --base-url, checked (reachable, key accepted, model served) before any
     data work; the key comes from OPENAI_API_KEY only."""
-    from .api import ApiConfig, check_cache, check_endpoint
+    from tune_or_prompt.approaches.api import ApiConfig, check_cache, check_endpoint
 
     if not args.model:
         raise ValueError("--base-url needs --model: the name the server knows the model by "
@@ -351,7 +353,7 @@ def _keep_partial(args: argparse.Namespace, records: list[dict], answered: int) 
 
 def _prompt_api(args: argparse.Namespace) -> int:
     """The prompt sent over HTTP to any OpenAI-compatible endpoint."""
-    from .api import ApiError, Interrupted, classify
+    from tune_or_prompt.approaches.api import ApiError, Interrupted, classify
 
     config = _api_config(args)  # the endpoint first: nothing is read if it cannot answer
     records = _records(args)
@@ -393,8 +395,8 @@ def _prompt_api(args: argparse.Namespace) -> int:
 
 
 def _prompt(args: argparse.Namespace) -> int:
-    from .models import get_spec, load_generative
-    from .prompting import MAX_QUERY_TOKENS, check_prompt_fits, run
+    from tune_or_prompt.approaches.prompting import MAX_QUERY_TOKENS, check_prompt_fits, run
+    from tune_or_prompt.ground.models import get_spec, load_generative
 
     if args.base_url:
         return _prompt_api(args)
@@ -422,8 +424,8 @@ def _prompt(args: argparse.Namespace) -> int:
 
 
 def _finetune(args: argparse.Namespace) -> int:
-    from . import finetuning as F
-    from .data import load
+    from tune_or_prompt.approaches import finetuning as F
+    from tune_or_prompt.ground.data import load
 
     records = _records(args)  # read first: bad input fails before any training
     texts = [r["text"] for r in _rows(args, records)]
@@ -451,9 +453,9 @@ def _finetune(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from . import compare as C
-    from .files import check_writable
-    from .metrics import Prices
+    from tune_or_prompt.ground.files import check_writable
+    from tune_or_prompt.measure import compare as C
+    from tune_or_prompt.measure.costs import Prices
 
     prices = Prices(usd_per_cpu_hour=args.usd_per_cpu_hour,
                     usd_per_million_input_tokens=args.usd_per_million_tokens,
@@ -507,7 +509,7 @@ def _stop_on_signals() -> None:
 def _serve(args: argparse.Namespace) -> int:
     import time
 
-    from .api import check_port, serve
+    from tune_or_prompt.approaches.api import check_port, serve
 
     check_port(args.port)  # before anything starts
     _stop_on_signals()
@@ -526,7 +528,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _add_data(parser: argparse.ArgumentParser) -> None:
     """--task (a bundled dataset) or --data (yours), and the field names."""
     which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--task", choices=["tickets", "reviews"], help="a bundled dataset")
+    which.add_argument("--task", choices=bundled(), help="a bundled dataset")
     which.add_argument("--data", metavar="FILE",
                        help="your labelled data: JSON Lines or CSV (.csv), one example per "
                        "line; an optional 'split' field (train/validation/test) is respected, "

@@ -1,0 +1,2 @@
+"""The course: its pages and lessons' helpers, the numbers glued into prose, the
+notebook twins, the decision rules, quizzes and study modes."""
