@@ -20,10 +20,11 @@ from conftest import running
 pytest.importorskip("openai", reason="pip install openai (a course requirement)")
 
 from tune_or_prompt.approaches import api  # noqa: E402
-from tune_or_prompt.approaches.prompting import TASKS, evaluation_rows
+from tune_or_prompt.approaches.prompting import evaluation_rows
+from tune_or_prompt.ground.registry import TARGETS
 
 SECRET = "sk-test-TOP-SECRET-7f3a9c"
-SENTIMENT = TASKS["sentiment"]
+SENTIMENT = TARGETS["sentiment"]
 
 
 @pytest.fixture(autouse=True)
@@ -346,7 +347,7 @@ def test_read_answer() -> None:
     assert api.read_answer('{"label": "maybe"}', SENTIMENT) == (None, False)
     assert api.read_answer("", SENTIMENT) == (None, False)
     assert api.read_answer(None, SENTIMENT) == (None, False)
-    intent = TASKS["intent"]
+    intent = TARGETS["intent"]
     assert api.read_answer('{"label": "stolen"}', intent) == ("lost_or_stolen_card", True)
 
 

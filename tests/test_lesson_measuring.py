@@ -61,10 +61,11 @@ def test_baselines_on_the_test_split():
 def test_token_counts_match_the_transformers_tokenizer():
     """Lesson 4 counts prompt tokens with the `tokenizers` library alone; the counts must be the
     ones the prompting code sees through transformers."""
-    from tune_or_prompt.approaches.prompting import TASKS, choose_demos, plain_prompt
+    from tune_or_prompt.approaches.prompting import choose_demos, plain_prompt
     from tune_or_prompt.ground.models import fast_tokenizer, load_generative
+    from tune_or_prompt.ground.registry import TARGETS
 
-    task = TASKS["intent"]
+    task = TARGETS["intent"]
     texts = [r["text"] for r in load("tickets", "test")[:5]]
     prompts = [plain_prompt(task, choose_demos(task, 2, seed=0), t) for t in texts]
     # Without special tokens, as the prompting code reads them (the tokenizer.json Transformers

@@ -7,10 +7,11 @@ import pytest
 from tune_or_prompt.approaches import prompting as P
 from tune_or_prompt.course.lessons import prompting as lesson
 from tune_or_prompt.ground.data import load
+from tune_or_prompt.ground.registry import TARGETS
 
 
 def test_demonstration_tokens_account_for_the_prompt_growth(llm):
-    task = P.TASKS["intent"]
+    task = TARGETS["intent"]
     table = lesson.shots_table(llm, "where is my new card", ks=(0, 1, 2, 4))
     assert table[0]["added by demonstrations"] == 0
     assert [r["prompt tokens"] for r in table] == sorted(r["prompt tokens"] for r in table)
@@ -48,7 +49,7 @@ def test_grounded_messages():
 
 
 def test_orders_are_tabled_and_drawn(llm):
-    task = P.TASKS["sentiment"]
+    task = TARGETS["sentiment"]
     demos = P.choose_demos(task, k=2, seed=0)
     rows = load("reviews", "test")[:3]
     orders = {lesson.signs(o): o for o in (demos, demos[::-1])}

@@ -9,6 +9,7 @@ import pytest
 from tune_or_prompt.approaches import prompting as P
 from tune_or_prompt.course.lessons import two_ways
 from tune_or_prompt.ground.data import load
+from tune_or_prompt.ground.registry import TARGETS
 
 
 def test_jsonl_pair_round_trips():
@@ -20,11 +21,10 @@ def test_jsonl_pair_round_trips():
 
 @pytest.mark.models
 def test_prompt_tokens_are_what_the_prompted_model_reads():
-    from tune_or_prompt.approaches import prompting as P
     from tune_or_prompt.ground.models import load_generative
 
     rows = load("tickets", "test")[:3]
-    demos = P.choose_demos(P.TASKS["intent"], k=1, seed=0)
+    demos = P.choose_demos(TARGETS["intent"], k=1, seed=0)
     run = P.run(load_generative(), "intent", rows, k=1, demos=demos)
     assert [two_ways.prompt_tokens(r["text"], demos) for r in rows] == list(run.prompt_tokens)
     assert two_ways.encoder_tokens("hello") == 3  # [CLS] hello [SEP]
@@ -92,7 +92,7 @@ def test_encoder_pair_is_text_and_class_number():
     row = load("tickets", "train")[3]
     text, comment = two_ways.encoder_pair(row).split("   # ")
     pair = json.loads(text)
-    labels = P.TASKS["intent"].labels
+    labels = TARGETS["intent"].labels
     assert pair == {"text": row["text"], "label": labels.index(row["intent"])}
     assert comment == f"{pair['label']} = {row['intent']}"
 

@@ -9,6 +9,7 @@ import pytest
 from tune_or_prompt.approaches import lora as L
 from tune_or_prompt.approaches import prompting as P
 from tune_or_prompt.ground.data import load
+from tune_or_prompt.ground.registry import TARGETS
 
 # LoRA training of the generative model: the slowest tests of the suite.
 pytestmark = [pytest.mark.models, pytest.mark.slow]
@@ -18,9 +19,9 @@ def test_pairs_hold_the_zero_shot_prompt_and_the_label_word():
     rows = load("tickets", "train")[:3]
     pairs = L.pairs("intent", rows)
     for row, pair in zip(rows, pairs, strict=True):
-        assert pair["prompt"] == P.plain_prompt(P.TASKS["intent"], [], row["text"], False)
+        assert pair["prompt"] == P.plain_prompt(TARGETS["intent"], [], row["text"], False)
         assert pair["prompt"].endswith("Answer:") and row["text"] in pair["prompt"]
-        assert pair["completion"] == " " + P.TASKS["intent"].answers[row["intent"]]
+        assert pair["completion"] == " " + TARGETS["intent"].answers[row["intent"]]
 
 
 def test_jsonl_round_trip_and_errors_name_the_line(tmp_path):

@@ -9,10 +9,11 @@ import pytest
 
 from tune_or_prompt.approaches import prompting as P
 from tune_or_prompt.ground.data import load
+from tune_or_prompt.ground.registry import TARGETS
 
 
 def test_choose_demos_is_reproducible_and_balanced():
-    task = P.TASKS["intent"]
+    task = TARGETS["intent"]
     demos = P.choose_demos(task, 8, "balanced", seed=3)
     assert Counter(task.gold(d) for d in demos) == {label: 1 for label in task.labels}
     assert P.choose_demos(task, 8, "balanced", seed=3) == demos
@@ -25,19 +26,19 @@ def test_choose_demos_is_reproducible_and_balanced():
 
 
 def test_plain_prompt_has_header_examples_and_query():
-    task = P.TASKS["sentiment"]
+    task = TARGETS["sentiment"]
     demos = load("reviews", "train")[:2]
     text = P.plain_prompt(task, demos, "QUERY TEXT")
     assert text.startswith(task.instruction)
     assert text.count("Message: ") == 3 and text.endswith("Message: QUERY TEXT\nAnswer:")
     for demo in demos:
         assert f"Message: {demo['text']}\nAnswer: {demo['label']}" in text
-    intent_header = P.header(P.TASKS["intent"])
+    intent_header = P.header(TARGETS["intent"])
     assert "- stolen: the card was lost or stolen" in intent_header
 
 
 def test_chat_prompt_uses_turns(llm):
-    task = P.TASKS["sentiment"]
+    task = TARGETS["sentiment"]
     demos = load("reviews", "train")[:3]
     messages = P.build_messages(task, demos, "Q")
     assert [m["role"] for m in messages] == ["user", "assistant"] * 3 + ["user"]
@@ -52,7 +53,7 @@ def test_labels_are_single_tokens_after_the_answer_prefix(llm):
     another test, may have longer ones: those are scored token by token)."""
     from tune_or_prompt.ground.registry import dataset
 
-    bundled = [t for t in P.TASKS.values() if dataset(t.dataset).source == "bundled"]
+    bundled = [t for t in TARGETS.values() if dataset(t.dataset).source == "bundled"]
     assert {t.name for t in bundled} >= {"intent", "urgent", "sentiment"}
     for task in bundled:
         assert all(len(ids) == 1 for ids in P.label_token_ids(llm, task)), task.name
@@ -62,7 +63,7 @@ def test_labels_are_single_tokens_after_the_answer_prefix(llm):
                                     [" card delivery", " lost card", " refund please now"]])
 def test_cached_scores_equal_direct_computation(llm, labels):
     """KV-cache reuse and batching give the scores of a full forward pass per label."""
-    prefix = P.plain_prompt(P.TASKS["sentiment"], load("reviews", "train")[:4], "")
+    prefix = P.plain_prompt(TARGETS["sentiment"], load("reviews", "train")[:4], "")
     prefix_ids = P._ids(llm, prefix[: -len("\nAnswer:")])
     label_ids = [P._ids(llm, label) for label in labels]
     queries = ["Loved it, five stars.", "Broke after a week and support never answered me.",
@@ -130,12 +131,12 @@ def test_similar_demos_pick_neighbours():
 
 
 def test_parse_answer():
-    task = P.TASKS["intent"]
+    task = TARGETS["intent"]
     assert P.parse_answer("The intent is refund tracking.", task) == "refund_tracking"
     assert P.parse_answer("Answer: login", task) == "login_and_access"
     assert P.parse_answer("I think this is about fees, maybe a refund", task) == "fees_and_rates"
     assert P.parse_answer("Sorry, I can't help with that.", task) is None
-    assert P.parse_answer("Positive!", P.TASKS["sentiment"]) == "positive"
+    assert P.parse_answer("Positive!", TARGETS["sentiment"]) == "positive"
 
 
 def test_scoring_passes_no_deprecated_argument(llm):

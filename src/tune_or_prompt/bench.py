@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tune_or_prompt.ground.registry import TARGETS
+
 # Seconds each notebook may take, executed top to bottom in a fresh kernel on the course's
 # 2-core machine: together they fit a six-minute `make book` from a fresh clone.
 LABS = {"labs/00-check-setup.md": 20, "labs/01-few-shot-prompting.md": 45,
@@ -86,7 +88,7 @@ def scorer_throughput(llm, task_name: str = "intent", k: int = 4, queries: int =
 
     from tune_or_prompt.approaches import prompting as P
 
-    task = P.TASKS[task_name]
+    task = TARGETS[task_name]
     rows = P.evaluation_rows(task_name, queries, seed=seed)
     parts = P.split_prompt(llm, task, P.choose_demos(task, k, "balanced", seed))
     labels = P.label_token_ids(llm, task)

@@ -47,10 +47,11 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tune_or_prompt.ground.files import write_text
+from tune_or_prompt.ground.registry import TARGETS, Target
 from tune_or_prompt.ground.scores import classification_report, latency_summary
 from tune_or_prompt.ground.settings import cache_dir as course_cache_dir
 
-from .prompting import TASKS, Task, build_messages, choose_demos, parse_answer
+from .prompting import build_messages, choose_demos, parse_answer
 
 KEY_ENV = "OPENAI_API_KEY"
 NO_KEY = "not-needed"  # what local servers get when OPENAI_API_KEY is unset
@@ -291,7 +292,7 @@ def _probe(client: Any, config: ApiConfig) -> None:
                        "running?") from None
 
 
-def label_schema(task: Task) -> dict[str, Any]:
+def label_schema(task: Target) -> dict[str, Any]:
     """The ``response_format`` asking for ``{"label": <one of the task's answer words>}``."""
     return {"type": "json_schema", "json_schema": {
         "name": f"{task.name}_label", "strict": True,
@@ -300,7 +301,7 @@ def label_schema(task: Task) -> dict[str, Any]:
                                             "enum": list(task.answers.values())}}}}}
 
 
-def read_answer(text: str | None, task: Task) -> tuple[str | None, bool]:
+def read_answer(text: str | None, task: Target) -> tuple[str | None, bool]:
     """The label an answer names and whether it came as the requested JSON; ``(None, False)``
     when it names none. JSON first, then `prompting.parse_answer` on the free text."""
     text = (text or "").strip()
@@ -629,7 +630,7 @@ def _describe(error: BaseException) -> str:
     return _clean(f"{type(error).__name__}: {error}")
 
 
-def classify(config: ApiConfig, task: str | Task, rows: Sequence[dict[str, Any]], k: int = 0,
+def classify(config: ApiConfig, task: str | Target, rows: Sequence[dict[str, Any]], k: int = 0,
              demos: Sequence[dict[str, Any]] | None = None, seed: int = 0,
              strategy: str = "balanced", describe: bool = True, system: str | None = None,
              max_tokens: int = 16, structured: bool = True, use_cache: bool = True,
@@ -650,7 +651,7 @@ def classify(config: ApiConfig, task: str | Task, rows: Sequence[dict[str, Any]]
     """
     make_client(config).close()  # an ApiError now if the openai package is missing
 
-    task = TASKS[task] if isinstance(task, str) else task
+    task = TARGETS[task] if isinstance(task, str) else task
     wall0 = time.perf_counter()
     chosen = list(demos) if demos is not None else choose_demos(task, k, strategy, seed)
     params = {"temperature": 0, "max_tokens": max_tokens,

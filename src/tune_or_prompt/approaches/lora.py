@@ -21,16 +21,16 @@ from tune_or_prompt.ground.compat import training_arguments
 from tune_or_prompt.ground.data import load
 from tune_or_prompt.ground.models import LoadedModel, load_generative, quiet_transformers
 from tune_or_prompt.ground.records import read_records, write_records
-from tune_or_prompt.ground.registry import balanced_sample
+from tune_or_prompt.ground.registry import TARGETS, balanced_sample
 
 from .finetuning import count_parameters
-from .prompting import TASKS, plain_prompt
+from .prompting import plain_prompt
 
 
 def pairs(target: str, rows: Sequence[dict[str, Any]],
           describe: bool = False) -> list[dict[str, str]]:
     """Prompt -> completion pairs: the zero-shot prompt of ``target`` and the label word."""
-    task = TASKS[target]
+    task = TARGETS[target]
     return [{"prompt": plain_prompt(task, [], row["text"], describe),
              "completion": " " + task.answers[task.gold(row)]} for row in rows]
 
@@ -80,7 +80,7 @@ def lora_llm(target: str = "intent", train_size: int = 48, epochs: int = 2, seed
 
     set_seed(seed)
     if train_pairs is None:
-        rows = balanced_sample(load(TASKS[target].dataset, "train"), target, train_size, seed)
+        rows = balanced_sample(load(TARGETS[target].dataset, "train"), target, train_size, seed)
         train_pairs = pairs(target, rows)
     loaded = load_generative(fresh=True)
     tokenizer = loaded.tokenizer

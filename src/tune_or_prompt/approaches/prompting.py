@@ -22,18 +22,16 @@ import numpy as np
 from tune_or_prompt.ground.compat import cache_argument, new_cache, returned_cache
 from tune_or_prompt.ground.data import load
 from tune_or_prompt.ground.models import LoadedModel
-from tune_or_prompt.ground.registry import TARGETS, Target, balanced_sample, target
+from tune_or_prompt.ground.registry import Target, balanced_sample, target
 from tune_or_prompt.ground.scores import classification_report, latency_summary
 
 PLACEHOLDER = "\x00QUERY\x00"
 ANSWER_PREFIX = "Answer:"
 
 
-Task = Target  # a prompt asks for one registered target (see `tasks`)
-TASKS = TARGETS  # the registry itself, by target name
 
 
-def header(task: Task, describe: bool = True) -> str:
+def header(task: Target, describe: bool = True) -> str:
     """The instruction, the allowed answers and (optionally) what each answer means."""
     if describe and task.descriptions:
         lines = [f"- {task.answers[label]}: {text}" for label, text in task.descriptions.items()]
@@ -43,7 +41,7 @@ def header(task: Task, describe: bool = True) -> str:
     return f"{task.instruction}\n{options}"
 
 
-def build_messages(task: Task, demos: Sequence[dict[str, Any]], query: str,
+def build_messages(task: Target, demos: Sequence[dict[str, Any]], query: str,
                    describe: bool = True, system: str | None = None) -> list[dict[str, str]]:
     """Chat messages of a k-shot prompt: the header, k solved examples, then the query."""
     messages = [{"role": "system", "content": system}] if system else []
@@ -82,7 +80,7 @@ class PromptParts:
 STYLES = ("plain", "chat")
 
 
-def plain_prompt(task: Task, demos: Sequence[dict[str, Any]], query: str,
+def plain_prompt(task: Target, demos: Sequence[dict[str, Any]], query: str,
                  describe: bool = True) -> str:
     """A completion-style prompt without the chat template: header, solved examples, query."""
     text = header(task, describe) + "\n\n"
@@ -91,7 +89,7 @@ def plain_prompt(task: Task, demos: Sequence[dict[str, Any]], query: str,
     return text + f"Message: {query}\n{ANSWER_PREFIX}"
 
 
-def split_prompt(loaded: LoadedModel | None, task: Task, demos: Sequence[dict[str, Any]],
+def split_prompt(loaded: LoadedModel | None, task: Target, demos: Sequence[dict[str, Any]],
                  describe: bool = True, style: str = "plain") -> PromptParts:
     """The prompt for ``demos`` split at the query (``loaded`` is needed for the chat style
     only).
@@ -116,7 +114,7 @@ def _ids(loaded: LoadedModel, text: str) -> list[int]:
     return loaded.tokenizer(text, add_special_tokens=False)["input_ids"]
 
 
-def label_token_ids(loaded: LoadedModel, task: Task) -> list[list[int]]:
+def label_token_ids(loaded: LoadedModel, task: Target) -> list[list[int]]:
     """Token ids of each label's answer (after the 'Answer:' prefix, so with a leading space)."""
     return [_ids(loaded, " " + task.answers[label]) for label in task.labels]
 
@@ -256,7 +254,7 @@ def calibrate(scores: np.ndarray, content_free: np.ndarray) -> np.ndarray:
     return log_normalise(scores) - log_normalise(content_free)
 
 
-def choose_demos(task: Task, k: int, strategy: str = "balanced", seed: int = 0,
+def choose_demos(task: Target, k: int, strategy: str = "balanced", seed: int = 0,
                  pool: Sequence[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """k demonstrations from the train split: 'random' or 'balanced' (classes as equal as k
     allows). The 'similar' strategy picks per query: see `similar_demos`."""
@@ -524,7 +522,7 @@ def generate(loaded: LoadedModel, messages: list[dict[str, str]], max_new_tokens
 
 
 def generate_constrained(loaded: LoadedModel, messages: list[dict[str, str]],
-                         task: Task) -> str:
+                         task: Target) -> str:
     """Greedy generation that may only write one allowed answer (constrained decoding).
 
     After the answer prefix, each step may only pick a token that continues some label's
@@ -554,7 +552,7 @@ def generate_constrained(loaded: LoadedModel, messages: list[dict[str, str]],
     return loaded.tokenizer.decode(out[0, len(prompt):], skip_special_tokens=True).strip()
 
 
-def parse_answer(text: str, task: Task) -> str | None:
+def parse_answer(text: str, task: Target) -> str | None:
     """The label whose answer word appears first in free text, or None if none does."""
     import re
 
@@ -591,6 +589,6 @@ def classify(loaded: LoadedModel, instruction: str, text: str,
                                                                strict=True)))
 
 
-__all__ = ["TASKS", "TARGETS", "CachedScorer", "PromptRun", "Task", "build_messages",
+__all__ = ["CachedScorer", "PromptRun", "build_messages",
            "calibrate", "choose_demos", "classify", "direct_scores", "generate", "order_spread",
            "parse_answer", "run", "split_prompt"]

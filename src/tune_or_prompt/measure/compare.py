@@ -231,7 +231,7 @@ def prompt_demos(target_name: str, k: int, seed: int = 0) -> list[dict[str, Any]
     ``target_name``."""
     from tune_or_prompt.approaches import prompting as P
 
-    return P.choose_demos(P.TASKS[target_name], k, "balanced", seed)
+    return P.choose_demos(TARGETS[target_name], k, "balanced", seed)
 
 
 def run_prompting(task_set: str, rows: Sequence[dict[str, Any]], settings: Settings = Settings(),

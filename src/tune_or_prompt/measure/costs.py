@@ -242,10 +242,11 @@ def measure_prompt_size(counter: Any, task_name: str = "intent",
     what the model reads."""
     import numpy as np
 
-    from tune_or_prompt.approaches.prompting import TASKS, plain_prompt
+    from tune_or_prompt.approaches.prompting import plain_prompt
     from tune_or_prompt.ground.data import load
+    from tune_or_prompt.ground.registry import TARGETS
 
-    task = TASKS[task_name]
+    task = TARGETS[task_name]
     demos = list(demos if demos is not None else load(task.dataset, "train"))
     queries = list(queries if queries is not None else load(task.dataset, "test"))
     probe = queries[0]["text"]
@@ -261,9 +262,10 @@ def prompt_tokens(counter: Any, task_name: str, k: int, texts: Sequence[str],
                   seed: int = 0) -> list[int]:
     """Tokens of the exact k-shot prompts Lab 1 sends for ``texts`` (its demonstrations chosen
     with ``seed``), counted with ``counter``."""
-    from tune_or_prompt.approaches.prompting import TASKS, choose_demos, plain_prompt
+    from tune_or_prompt.approaches.prompting import choose_demos, plain_prompt
+    from tune_or_prompt.ground.registry import TARGETS
 
-    task = TASKS[task_name]
+    task = TARGETS[task_name]
     demos = choose_demos(task, k, seed=seed)
     return counter.count([plain_prompt(task, demos, text) for text in texts])
 

@@ -27,7 +27,7 @@ from typing import Any
 from tune_or_prompt.approaches import prompting as P
 from tune_or_prompt.ground.data import FOLDER, load
 from tune_or_prompt.ground.models import LoadedModel
-from tune_or_prompt.ground.registry import balanced_sample, target
+from tune_or_prompt.ground.registry import Target, balanced_sample, target
 from tune_or_prompt.ground.scores import paired_difference, wilson_interval
 
 from . import costs
@@ -115,7 +115,7 @@ def _ids(rows: Sequence[dict[str, Any]]) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 
-def exact_answer(text: str, task: P.Task) -> bool:
+def exact_answer(text: str, task: Target) -> bool:
     """Whether free text is exactly one allowed answer word (an optional "Answer:" prefix and
     punctuation aside): the format the instruction asked for."""
     word = text.strip()

@@ -17,18 +17,14 @@ from typing import Any
 import numpy as np
 
 from tune_or_prompt.measure import costs
-from tune_or_prompt.measure.costs import (  # noqa: F401  (the lesson's names for the one home of token counting)
+from tune_or_prompt.measure.costs import (
     PRICES,
     CostModel,
     Prices,
     PromptSize,
     Serving,
-    TokenCounter,
-    measure_prompt_size,
 )
 from tune_or_prompt.measure.plots import COLOURS, MARKERS, _figure
-
-Option = CostModel  # one way to serve the task (the lesson's word for a cost model)
 
 
 def prompted(size: PromptSize, k: int, output_tokens: float = 1, prices: Prices = PRICES, *,

@@ -15,6 +15,7 @@ import numpy as np
 from tune_or_prompt.approaches import prompting as P
 from tune_or_prompt.ground.data import load
 from tune_or_prompt.ground.models import LoadedModel
+from tune_or_prompt.ground.registry import TARGETS, Target
 
 # Made up for this lesson: Quillfield Bank is fictional, and so are its products and prices.
 PRODUCT_FACTS: tuple[str, ...] = (
@@ -39,12 +40,12 @@ def tokens(llm: LoadedModel, text: str) -> int:
     return len(llm.tokenizer(text, add_special_tokens=False)["input_ids"])
 
 
-def demonstration_text(task: P.Task, row: dict[str, Any]) -> str:
+def demonstration_text(task: Target, row: dict[str, Any]) -> str:
     """One demonstration exactly as `prompting.plain_prompt` writes it."""
     return f"Message: {row['text']}\n{P.ANSWER_PREFIX} {task.answers[task.gold(row)]}\n\n"
 
 
-def demonstration_tokens(llm: LoadedModel, task: P.Task, row: dict[str, Any]) -> int:
+def demonstration_tokens(llm: LoadedModel, task: Target, row: dict[str, Any]) -> int:
     """Tokens one demonstration adds to a prompt, counted in place after the instruction (a
     demonstration tokenised on its own can come out a token shorter at the join)."""
     start = P.header(task) + "\n\n"
@@ -55,7 +56,7 @@ def shots_table(llm: LoadedModel, query: str, task_name: str = "intent",
                 ks: Sequence[int] = (0, 1, 2, 4, 8), seed: int = 0) -> list[dict[str, Any]]:
     """Prompt length per k for one query: total tokens, and how many the demonstrations add to
     the zero-shot prompt. Tokenizer only, no model call."""
-    task = P.TASKS[task_name]
+    task = TARGETS[task_name]
     zero = tokens(llm, P.plain_prompt(task, [], query))
     rows = []
     for k in ks:
@@ -70,7 +71,7 @@ def context_budget(llm: LoadedModel, task_name: str = "intent") -> dict[str, flo
     """How many demonstrations fit in the model's context window: its length (from the model
     config), the instruction's tokens, and the mean tokens per demonstration and per query over
     the training split."""
-    task = P.TASKS[task_name]
+    task = TARGETS[task_name]
     train = load(task.dataset, "train")
     window = int(llm.model.config.max_position_embeddings)
     start = P.header(task) + "\n\n"
@@ -137,7 +138,7 @@ def order_table(runs: dict[str, P.PromptRun], orders: dict[str, Sequence[dict[st
     """One row per order (`run_orders`): the last example's label, accuracy (raw and with
     contextual calibration), how the predictions split between labels, and the probability
     the prompt gives each label for the content-free input "N/A" (the prompt's built-in lean)."""
-    task = P.TASKS[task_name]
+    task = TARGETS[task_name]
     out = []
     for name, run in runs.items():
         free = _probabilities(run.content_free[0])
@@ -165,7 +166,7 @@ def calibration_notes(runs: dict[str, P.PromptRun], task_name: str = "sentiment"
     ``probe`` (which label the content-free "N/A" probe leans to, against how the real answers
     split), ``effect`` (raw to calibrated accuracy per order) and ``verdict`` (raised, lowered,
     left unchanged or mixed)."""
-    task = P.TASKS[task_name]
+    task = TARGETS[task_name]
     probes, effects, changes = [], [], []
     for name, run in runs.items():
         free = _probabilities(run.content_free[0])
@@ -224,7 +225,7 @@ def order_figure(runs: dict[str, P.PromptRun], label: str = "positive"):
 def signs(demos: Sequence[dict[str, Any]], task_name: str = "sentiment") -> str:
     """A demonstration order written as signs, e.g. '+ + − −' (non-breaking spaces, so that a
     table cell does not wrap it)."""
-    task = P.TASKS[task_name]
+    task = TARGETS[task_name]
     return "\u00a0".join(SIGNS.get(task.gold(d), task.gold(d)) for d in demos)
 
 

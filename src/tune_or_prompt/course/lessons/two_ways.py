@@ -16,6 +16,7 @@ from typing import Any
 
 from tune_or_prompt.approaches import prompting as P
 from tune_or_prompt.ground.data import label_of, load
+from tune_or_prompt.ground.registry import TARGETS
 from tune_or_prompt.measure.compare import FINE_TUNING, PROMPTING
 
 from .prompting import wrap  # re-exported: Lesson 1 wraps its prompt for display too
@@ -48,7 +49,7 @@ def jsonl_pair(row: dict[str, Any], target: str = "intent") -> str:
 def encoder_pair(row: dict[str, Any], target: str = "intent") -> str:
     """One training example as the fine-tuned encoder reads it: the ticket's text and its class
     number (the label's position in the task's label list), with the label's name after it."""
-    labels = P.TASKS[target].labels
+    labels = TARGETS[target].labels
     label = label_of(row, target)
     pair = json.dumps({"text": row["text"], "label": labels.index(label)}, ensure_ascii=False)
     return f"{pair}   # {labels.index(label)} = {label}"
@@ -60,7 +61,7 @@ def prompt_tokens(text: str, demos: Sequence[dict[str, Any]], target: str = "int
     from tune_or_prompt.ground.models import fast_tokenizer
 
     tokenizer = fast_tokenizer("generative")
-    parts = P.split_prompt(None, P.TASKS[target], demos)  # the plain style needs no model
+    parts = P.split_prompt(None, TARGETS[target], demos)  # the plain style needs no model
     return sum(len(tokenizer.encode(piece, add_special_tokens=False).ids)
                for piece in (parts.prefix, text + parts.suffix))
 
@@ -158,7 +159,7 @@ def pipeline_stages(trace_row: dict[str, Any], target: str = "intent",
     rows = load("tickets")
     train = load("tickets", "train")
     fields = list(rows[0])
-    task = P.TASKS[target]
+    task = TARGETS[target]
     demos, choice = reference_demos(target, run)
     parts = P.split_prompt(None, task, demos)
     answers = (f"fine-tuned: {_answer(trace_row, 'fine-tuned')}   "
