@@ -537,7 +537,7 @@ def compare_runs(before: EvalRun, after: EvalRun, level: float = 0.05) -> Change
 # The reference run: every number the lesson quotes
 # ---------------------------------------------------------------------------------------------
 
-TODAY_RUN = "today_run.json"  # in tune_or_prompt/data, beside the head-to-head reference run
+TODAY_RUN = "today_run.json"  # in tune_or_prompt/ground/data, beside the head-to-head reference run
 
 
 @dataclass(frozen=True)
