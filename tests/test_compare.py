@@ -71,7 +71,7 @@ def test_choose_takes_the_best_validation_macro_f1():
 
 def test_prompting_needs_a_setting():
     with pytest.raises(ValueError, match="no prompt setting"):
-        C.run_prompting("reviews", [], C.Settings(), llm=object())  # quick: refused at once
+        C.run_prompting(dataset("reviews"), [], C.Settings(), llm=object())  # quick: refused at once
 
 
 def test_report_files(tmp_path):

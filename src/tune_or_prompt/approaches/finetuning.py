@@ -21,7 +21,7 @@ import numpy as np
 from tune_or_prompt.ground.compat import training_arguments
 from tune_or_prompt.ground.data import load
 from tune_or_prompt.ground.models import load_encoder, quiet_transformers
-from tune_or_prompt.ground.registry import balanced_sample, label_of
+from tune_or_prompt.ground.registry import Target, balanced_sample, label_of
 from tune_or_prompt.ground.registry import target as target_of
 from tune_or_prompt.ground.scores import classification_report, latency_summary
 
@@ -91,7 +91,7 @@ def lora_model(model, r: int):
     return get_peft_model(model, config)
 
 
-def finetune(target: str = "intent", train_size: int | None = 200, epochs: int = 4,
+def finetune(target: str | Target = "intent", train_size: int | None = 200, epochs: int = 4,
              seed: int = 0, learning_rate: float = 3e-4, batch_size: int = 16,
              method: str = "full", lora_r: int = 8, class_weights: bool = False,
              early_stopping: int | None = None, train_rows: Sequence[dict] | None = None,
@@ -114,6 +114,7 @@ def finetune(target: str = "intent", train_size: int | None = 200, epochs: int =
     )
 
     spec = target_of(target)
+    target = spec.name  # looked up once: the rest of the run reads the object or its name
     dataset_name, labels = spec.dataset, spec.labels
     pool = list(train_rows if train_rows is not None else load(dataset_name, "train"))
     rows = pool if train_size is None or train_size >= len(pool) else balanced_sample(
@@ -401,7 +402,7 @@ def folder_size(folder: str | Path) -> int:
     return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
 
 
-def head_only_curve(target: str, sizes: Sequence[int], seeds: Sequence[int] = (0, 1, 2),
+def head_only_curve(target: str | Target, sizes: Sequence[int], seeds: Sequence[int] = (0, 1, 2),
                     test_rows: Sequence[dict[str, Any]] | None = None,
                     model_name: str | None = None) -> list[dict[str, float]]:
     """Learning curve of the cheapest fine-tune: the encoder frozen, only a linear classifier
@@ -412,6 +413,7 @@ def head_only_curve(target: str, sizes: Sequence[int], seeds: Sequence[int] = (0
     from tune_or_prompt.ground.encoders import embed
 
     spec = target_of(target)
+    target = spec.name  # looked up once: the rest of the run reads the object or its name
     dataset_name, labels = spec.dataset, spec.labels
     train = load(dataset_name, "train")
     test = list(test_rows if test_rows is not None else load(dataset_name, "test"))

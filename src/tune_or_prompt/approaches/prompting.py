@@ -404,7 +404,7 @@ class QueryFit:
         return _ids(self.loaded, query)[: self.budget - len(self.suffix_ids)] + self.suffix_ids
 
 
-def run(loaded: LoadedModel, task_name: str, rows: Sequence[dict[str, Any]], k: int = 0,
+def run(loaded: LoadedModel, task_name: str | Target, rows: Sequence[dict[str, Any]], k: int = 0,
         strategy: str = "balanced", seed: int = 0, style: str = "plain",
         demos: Sequence[dict[str, Any]] | None = None, describe: bool = True,
         encoder: LoadedModel | None = None, batch_size: int = 8,
@@ -458,7 +458,7 @@ def run(loaded: LoadedModel, task_name: str, rows: Sequence[dict[str, Any]], k: 
                 progress(done)
         content_free[indices] = scorer.score([_ids(loaded, CONTENT_FREE + parts.suffix)])[0]
     gold = [task.gold(r) for r in rows] if all(task.has_gold(r) for r in rows) else []
-    return PromptRun(task_name, k, strategy, style, gold, scores,
+    return PromptRun(task.name, k, strategy, style, gold, scores,
                      content_free, tokens, latency, time.process_time() - cpu0,
                      time.perf_counter() - wall0, task.labels, truncated)
 

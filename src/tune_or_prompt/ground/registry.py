@@ -113,6 +113,10 @@ class Dataset:
     def main(self) -> str:
         return self.targets[0]
 
+    def specs(self) -> tuple[Target, ...]:
+        """The dataset's targets as objects, the main one first."""
+        return tuple(TARGETS[name] for name in self.targets)
+
 
 TARGETS: dict[str, Target] = {}
 DATASETS: dict[str, Dataset] = {}
@@ -136,16 +140,21 @@ def register(dataset: Dataset, targets: Sequence[Target]) -> Dataset:
     return dataset
 
 
-def target(name: str) -> Target:
-    """A registered target by name."""
+def target(name: str | Target) -> Target:
+    """A registered target by name. A `Target` comes back as it is: a name is looked up once,
+    where it comes in (the CLI, a notebook's call, `compare.run_task`), and the object travels."""
+    if isinstance(name, Target):
+        return name
     try:
         return TARGETS[name]
     except KeyError:
         raise KeyError(f"No target {name!r}; targets are: {', '.join(TARGETS)}") from None
 
 
-def dataset(name: str) -> Dataset:
-    """A registered dataset by name."""
+def dataset(name: str | Dataset) -> Dataset:
+    """A registered dataset by name (a `Dataset` comes back as it is, like `target`)."""
+    if isinstance(name, Dataset):
+        return name
     try:
         return DATASETS[name]
     except KeyError:

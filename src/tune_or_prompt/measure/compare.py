@@ -20,9 +20,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from tune_or_prompt.ground import files
+from tune_or_prompt.ground import files, registry
 from tune_or_prompt.ground.data import FOLDER, load
-from tune_or_prompt.ground.registry import TARGETS, bundled, dataset, label_of, target
+from tune_or_prompt.ground.registry import Dataset, Target, bundled, dataset, label_of
 from tune_or_prompt.ground.scores import classification_report
 
 from . import costs
@@ -153,16 +153,17 @@ class Side:
 Sides = dict[str, Side]  # approach -> its side, in the order of APPROACHES
 
 
-def rows_of(task_set: str, split: str, n: int, seed: int = 0) -> list[dict[str, Any]]:
+def rows_of(task_set: str | Dataset, split: str, n: int, seed: int = 0) -> list[dict[str, Any]]:
     """``n`` rows of a split, stratified by the dataset's main label (intent, sentiment), so
     every class is present; tickets keep their natural share of urgent ones."""
-    rows = load(task_set, split)
+    ds = dataset(task_set)
+    rows = load(ds, split)
     if n >= len(rows):
         return rows
-    main = dataset(task_set).main
+    main = ds.specs()[0]
     by_label: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        by_label.setdefault(label_of(row, main), []).append(row)
+        by_label.setdefault(main.gold(row), []).append(row)
     rng = random.Random(seed)
     picked: list[dict[str, Any]] = []
     labels = sorted(by_label)
@@ -172,12 +173,12 @@ def rows_of(task_set: str, split: str, n: int, seed: int = 0) -> list[dict[str, 
     return picked
 
 
-def test_rows(task_set: str, n: int, seed: int = 0) -> list[dict[str, Any]]:
+def test_rows(task_set: str | Dataset, n: int, seed: int = 0) -> list[dict[str, Any]]:
     """`rows_of` the test split."""
     return rows_of(task_set, "test", n, seed)
 
 
-def prompt_curve(target: str, rows: Sequence[dict[str, Any]], shots: Sequence[int], llm=None,
+def prompt_curve(target: str | Target, rows: Sequence[dict[str, Any]], shots: Sequence[int], llm=None,
                  seed: int = 0, progress: bool = True) -> list[dict[str, Any]]:
     """One balanced k-shot run per k on ``rows`` (use validation rows): accuracy and macro-F1,
     raw and with contextual calibration. Rows: target, k, accuracy, macro_f1,
@@ -187,11 +188,12 @@ def prompt_curve(target: str, rows: Sequence[dict[str, Any]], shots: Sequence[in
     from tune_or_prompt.approaches import prompting as P
     from tune_or_prompt.ground.models import load_generative
 
+    spec = registry.target(target)
     llm = llm or load_generative()
     out = []
-    for k in tqdm(shots, desc=f"{target}: prompts on validation", disable=not progress):
-        s = P.run(llm, target, rows, k=k, seed=seed).summary()
-        out.append({"target": target, "k": k, **{m: s[m] for m in (
+    for k in tqdm(shots, desc=f"{spec.name}: prompts on validation", disable=not progress):
+        s = P.run(llm, spec, rows, k=k, seed=seed).summary()
+        out.append({"target": spec.name, "k": k, **{m: s[m] for m in (
             "accuracy", "macro_f1", "accuracy_calibrated", "macro_f1_calibrated")}})
     return out
 
@@ -204,15 +206,15 @@ def choose(curve: Sequence[dict[str, Any]]) -> PromptChoice:
     return PromptChoice(k=best[3], calibrated=best[4], validation_macro_f1=float(best[0]))
 
 
-def _merge(approach: str, task_set: str, parts: dict[str, Part], labelled: int) -> Side:
+def _merge(approach: str, ds: Dataset, parts: dict[str, Part], labelled: int) -> Side:
     """One row of the table from the per-target measurements (costs add up: each ticket is
     classified for intent and for urgency)."""
-    main = parts[dataset(task_set).main]
-    rare = next((t for t in parts if target(t).rare), None)
-    rare_label = target(rare).rare if rare else None
-    rare_row = parts[rare].report["per_class"][rare_label] if rare else None
+    main = parts[ds.main]
+    rare = next((t for t in ds.specs() if t.rare and t.name in parts), None)
+    rare_label = rare.rare if rare else None
+    rare_row = parts[rare.name].report["per_class"][rare_label] if rare else None
     return Side(
-        approach=approach, task=task_set,
+        approach=approach, task=ds.name,
         accuracy=main.report["accuracy"], macro_f1=main.report["macro_f1"],
         rare_recall=rare_row["recall"] if rare_row else None,
         rare_precision=rare_row["precision"] if rare_row else None,
@@ -226,15 +228,15 @@ def _merge(approach: str, task_set: str, parts: dict[str, Part], labelled: int) 
         details=parts, rare_label=rare_label)
 
 
-def prompt_demos(target_name: str, k: int, seed: int = 0) -> list[dict[str, Any]]:
+def prompt_demos(target_name: str | Target, k: int, seed: int = 0) -> list[dict[str, Any]]:
     """The ``k`` class-balanced training examples the head-to-head's prompt shows for
     ``target_name``."""
     from tune_or_prompt.approaches import prompting as P
 
-    return P.choose_demos(TARGETS[target_name], k, "balanced", seed)
+    return P.choose_demos(registry.target(target_name), k, "balanced", seed)
 
 
-def run_prompting(task_set: str, rows: Sequence[dict[str, Any]], settings: Settings = Settings(),
+def run_prompting(ds: Dataset, rows: Sequence[dict[str, Any]], settings: Settings = Settings(),
                   llm=None, progress: bool = True,
                   choices: dict[str, PromptChoice] | None = None) -> Side:
     """Few-shot prompting with the embedded generative model: accuracy on ``rows`` (batched),
@@ -246,7 +248,8 @@ def run_prompting(task_set: str, rows: Sequence[dict[str, Any]], settings: Setti
     llm = llm or load_generative()
     parts: dict[str, Part] = {}
     demo_ids: set[str] = set()
-    for name in dataset(task_set).targets:
+    for spec in ds.specs():
+        name = spec.name
         if choices and name in choices:
             choice = choices[name]
         elif settings.shots and name in settings.shots:
@@ -254,10 +257,10 @@ def run_prompting(task_set: str, rows: Sequence[dict[str, Any]], settings: Setti
         else:
             raise ValueError(f"no prompt setting for {name!r}: pass choices or Settings.shots")
         k = choice.k
-        demos = prompt_demos(name, k, settings.seed)
+        demos = prompt_demos(spec, k, settings.seed)
         demo_ids.update(str(d["id"]) for d in demos)
-        batched = P.run(llm, name, rows, k=k, demos=demos)
-        timed = P.run(llm, name, rows[:settings.latency_queries], k=k, demos=demos,
+        batched = P.run(llm, spec, rows, k=k, demos=demos)
+        timed = P.run(llm, spec, rows[:settings.latency_queries], k=k, demos=demos,
                       batch_size=1).summary()
         parts[name] = Part(
             report=batched.report(choice.calibrated),
@@ -271,10 +274,10 @@ def run_prompting(task_set: str, rows: Sequence[dict[str, Any]], settings: Setti
             print(f"{PROMPTING}, {name}, {mode}: accuracy "
                   f"{parts[name].report['accuracy']:.3f} "
                   f"({batched.wall_seconds:.1f} s for {len(rows)} rows)")
-    return _merge(PROMPTING, task_set, parts, len(demo_ids))
+    return _merge(PROMPTING, ds, parts, len(demo_ids))
 
 
-def run_api(task_set: str, rows: Sequence[dict[str, Any]], config,
+def run_api(ds: Dataset, rows: Sequence[dict[str, Any]], config,
             choices: dict[str, PromptChoice], settings: Settings = Settings(),
             progress: bool = True) -> Side:
     """The same prompts (each target's chosen k and demonstrations) sent to an OpenAI-compatible
@@ -284,11 +287,12 @@ def run_api(task_set: str, rows: Sequence[dict[str, Any]], config,
 
     parts: dict[str, Part] = {}
     demo_ids: set[str] = set()
-    for name in dataset(task_set).targets:
+    for spec in ds.specs():
+        name = spec.name
         k = choices[name].k if name in choices else 0
-        demos = prompt_demos(name, k, settings.seed)
+        demos = prompt_demos(spec, k, settings.seed)
         demo_ids.update(str(d["id"]) for d in demos)
-        run = api.classify(config, name, rows, demos=demos)
+        run = api.classify(config, spec, rows, demos=demos)
         s = run.summary()
         predicted = [p if p is not None else api.UNPARSED for p in run.predictions]
         parts[name] = Part(
@@ -299,10 +303,10 @@ def run_api(task_set: str, rows: Sequence[dict[str, Any]], config,
         if progress:
             print(f"{API}, {name}, k={k}: accuracy {parts[name].report['accuracy']:.3f} "
                   f"({run.unparsed} unparsed, {s['from_cache']} from the cache)")
-    return _merge(API, task_set, parts, len(demo_ids))
+    return _merge(API, ds, parts, len(demo_ids))
 
 
-def run_trained(task_set: str, rows: Sequence[dict[str, Any]], settings: Settings = Settings(),
+def run_trained(ds: Dataset, rows: Sequence[dict[str, Any]], settings: Settings = Settings(),
                 progress: bool = True, method: str = "full") -> Side:
     """Train the embedded encoder once per target on ``settings.train_size`` examples
     (rare-class targets: ``rare_train_size``, class-weighted): ``method="full"`` fine-tunes
@@ -312,18 +316,19 @@ def run_trained(task_set: str, rows: Sequence[dict[str, Any]], settings: Setting
     approach = FINE_TUNING if method == "full" else EMBEDDINGS
     parts: dict[str, Part] = {}
     used: set[str] = set()
-    validation = load(task_set, "validation")[::3]  # a third: quicker epochs (Lab 2)
-    for name in dataset(task_set).targets:
-        rare = target(name).rare is not None
+    validation = load(ds, "validation")[::3]  # a third: quicker epochs (Lab 2)
+    for spec in ds.specs():
+        name = spec.name
+        rare = spec.rare is not None
         size = settings.rare_train_size if rare else settings.train_size
-        result = F.finetune(name, train_size=size, epochs=settings.epochs, seed=settings.seed,
+        result = F.finetune(spec, train_size=size, epochs=settings.epochs, seed=settings.seed,
                             class_weights=rare, val_rows=validation, progress=False,
                             method=method)
         used.update(result.train_ids)
         lat = F.measure_latency(result, [r["text"] for r in rows[:settings.latency_queries]])
         predicted = F.predict(result, [r["text"] for r in rows])
         parts[name] = Part(
-            report=classification_report([label_of(r, name) for r in rows], predicted,
+            report=classification_report([spec.gold(r) for r in rows], predicted,
                                          result.labels),
             answers=dict(zip([str(r["id"]) for r in rows], predicted, strict=True)),
             setup_seconds=result.train_seconds, setup_cpu_seconds=result.train_cpu_seconds,
@@ -332,38 +337,38 @@ def run_trained(task_set: str, rows: Sequence[dict[str, Any]], settings: Setting
         if progress:
             print(f"{approach}, {name}, n={result.train_size}: accuracy "
                   f"{parts[name].report['accuracy']:.3f} ({result.train_seconds:.1f} s training)")
-    return _merge(approach, task_set, parts, len(used))
+    return _merge(approach, ds, parts, len(used))
 
 
-def run_finetuning(task_set: str, rows: Sequence[dict[str, Any]], settings: Settings = Settings(),
+def run_finetuning(ds: Dataset, rows: Sequence[dict[str, Any]], settings: Settings = Settings(),
                    progress: bool = True) -> Side:
     """Fine-tune the embedded encoder once per target (see `run_trained`)."""
-    return run_trained(task_set, rows, settings, progress, "full")
+    return run_trained(ds, rows, settings, progress, "full")
 
 
-def run_embeddings(task_set: str, rows: Sequence[dict[str, Any]],
+def run_embeddings(ds: Dataset, rows: Sequence[dict[str, Any]],
                    settings: Settings = Settings(), progress: bool = True) -> Side:
     """Embeddings + a classifier once per target (see `run_trained`)."""
-    return run_trained(task_set, rows, settings, progress, "head")
+    return run_trained(ds, rows, settings, progress, "head")
 
 
-def head_to_head(task_set: str = "tickets", settings: Settings = Settings(), llm=None,
+def head_to_head(task_set: str | Dataset = "tickets", settings: Settings = Settings(), llm=None,
                  progress: bool = True, choices: dict[str, PromptChoice] | None = None,
                  api_config=None, rows: Sequence[dict[str, Any]] | None = None) -> Sides:
     """Every approach in ``settings.approaches`` on the same ``settings.n_test`` test rows (or
     the given ``rows``); with ``api_config`` (an `api.ApiConfig`), the same prompts sent to
     that endpoint too."""
-    dataset(task_set)  # an unknown name fails here, naming the registered ones
+    ds = dataset(task_set)  # looked up once; an unknown name fails here, naming the registered ones
     unknown = sorted(set(settings.approaches) - set(APPROACHES))
     if unknown:
         raise ValueError(f"unknown approach(es) {unknown}: choose from {', '.join(APPROACHES)}")
-    rows = list(rows) if rows is not None else test_rows(task_set, settings.n_test, settings.seed)
-    runs = {PROMPTING: lambda: run_prompting(task_set, rows, settings, llm, progress, choices),
-            FINE_TUNING: lambda: run_finetuning(task_set, rows, settings, progress),
-            EMBEDDINGS: lambda: run_embeddings(task_set, rows, settings, progress)}
+    rows = list(rows) if rows is not None else test_rows(ds, settings.n_test, settings.seed)
+    runs = {PROMPTING: lambda: run_prompting(ds, rows, settings, llm, progress, choices),
+            FINE_TUNING: lambda: run_finetuning(ds, rows, settings, progress),
+            EMBEDDINGS: lambda: run_embeddings(ds, rows, settings, progress)}
     sides = {name: runs[name]() for name in APPROACHES if name in settings.approaches}
     if api_config is not None:
-        sides[API] = run_api(task_set, rows, api_config, choices or {}, settings, progress)
+        sides[API] = run_api(ds, rows, api_config, choices or {}, settings, progress)
     return sides
 
 
@@ -420,7 +425,7 @@ def table(sides: Mapping[str, Side] | Sequence[Side], prices: Prices = PRICES):
     return frame.rename(columns=names).set_index("approach")
 
 
-def crossover(target: str, rows: Sequence[dict[str, Any]], prompt_rows: Sequence[dict[str, Any]],
+def crossover(target: str | Target, rows: Sequence[dict[str, Any]], prompt_rows: Sequence[dict[str, Any]],
               sizes: Sequence[int], seeds: Sequence[int] = (0, 1, 2)) -> list[dict[str, Any]]:
     """Accuracy against labelled examples for both approaches on the same ``rows``.
 
@@ -437,11 +442,12 @@ def crossover(target: str, rows: Sequence[dict[str, Any]], prompt_rows: Sequence
         out.append({"approach": "prompting", "labelled": r["k"], "seed": 0,
                     "accuracy": r["accuracy_calibrated" if cal else "accuracy"],
                     "macro_f1": r["macro_f1_calibrated" if cal else "macro_f1"]})
-    pool = len(load(TARGETS[target].dataset, "train"))
+    spec = registry.target(target)
+    pool = len(load(spec.dataset, "train"))
     # Sizes beyond the training split are all the split; one close below it crowds the axis.
     sizes = sorted({size for size in sizes if size <= 0.8 * pool} | ({pool} if max(sizes) >= pool
                                                                       else set()))
-    for row in head_only_curve(target, sizes, seeds, test_rows=rows):
+    for row in head_only_curve(spec, sizes, seeds, test_rows=rows):
         out.append({"approach": EMBEDDINGS, "labelled": row["size"],
                     "seed": row["seed"], "accuracy": row["accuracy"],
                     "macro_f1": row["macro_f1"]})
@@ -617,15 +623,16 @@ def write_report(result: TaskResult, out: str | Path, prices: Prices = PRICES,
 CURVE_SIZES = (8, 16, 32, 64, 128, 256)
 
 
-def run_task(task_set: str, settings: Settings = Settings(), llm=None, curve: bool = True,
+def run_task(task_set: str | Dataset, settings: Settings = Settings(), llm=None, curve: bool = True,
              progress: bool = True, api_config=None) -> TaskResult:
     """One dataset end to end: choose each target's prompt on validation rows (unless
     ``settings.shots`` fixes it), draw the crossover there, then the head-to-head on test
     rows."""
+    ds = dataset(task_set)  # the one lookup: from here on the dataset travels as an object
     llm = llm or _llm(settings)
-    targets = dataset(task_set).targets
-    validation = rows_of(task_set, "validation", settings.n_validation, settings.seed)
-    main = dataset(task_set).main
+    targets = ds.targets
+    validation = rows_of(ds, "validation", settings.n_validation, settings.seed)
+    main = ds.main
     prompt_curves: dict[str, list[dict[str, Any]]] = {}
     if settings.shots:
         choices = {t: PromptChoice(settings.shots[t], True) for t in targets}
@@ -640,15 +647,15 @@ def run_task(task_set: str, settings: Settings = Settings(), llm=None, curve: bo
         shown = prompt_curves.get(main) or prompt_curve(
             main, validation, settings.shots_for(main), llm, settings.seed, progress)
         crossing = crossover(main, validation, shown, CURVE_SIZES)
-    sides = head_to_head(task_set, settings, llm, progress, choices, api_config)
+    sides = head_to_head(ds, settings, llm, progress, choices, api_config)
     repeats = {a: [repeat_record(settings.seed, s)] for a, s in sides.items() if a != API}
     for seed in settings.repeat_seeds:
-        again = head_to_head(task_set, replace(settings, seed=seed, latency_queries=1), llm,
-                             progress, choices, rows=test_rows(task_set, settings.n_test,
+        again = head_to_head(ds, replace(settings, seed=seed, latency_queries=1), llm,
+                             progress, choices, rows=test_rows(ds, settings.n_test,
                                                                settings.seed))
         for approach, side in again.items():
             repeats[approach].append(repeat_record(seed, side))
-    return TaskResult(task_set, sides, choices, crossing, prompt_curves, repeats)
+    return TaskResult(ds.name, sides, choices, crossing, prompt_curves, repeats)
 
 
 QUALITY = ("accuracy", "macro_f1", "rare_recall", "rare_precision")

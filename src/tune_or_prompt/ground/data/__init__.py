@@ -68,12 +68,12 @@ def _bundled(name: str) -> tuple[dict[str, Any], ...]:
     return tuple(rows)
 
 
-def _rows(name: str) -> tuple[dict[str, Any], ...]:
+def _rows(name: str | Dataset) -> tuple[dict[str, Any], ...]:
     source = dataset(name)
-    return _bundled(name) if source.source == "bundled" else source.rows
+    return _bundled(source.name) if source.source == "bundled" else source.rows
 
 
-def load(name: str, split: Split | None = None) -> list[dict[str, Any]]:
+def load(name: str | Dataset, split: Split | None = None) -> list[dict[str, Any]]:
     """The rows of a registered dataset (all splits, or one), as fresh plain dicts: the bundled
     ``tickets`` and ``reviews``, or a learner's (see `from_file`)."""
     if split is not None and split not in SPLITS:
