@@ -305,13 +305,21 @@ def _write(args: argparse.Namespace, records: list[dict], path: str | Path | Non
 def _api_config(args: argparse.Namespace):
     """The endpoint of --base-url, checked (reachable, key accepted, model served) before any
     data work; the key comes from OPENAI_API_KEY only."""
-    from tune_or_prompt.approaches.api import ApiConfig, check_cache, check_endpoint
+    from tune_or_prompt.approaches.api import (
+        MAX_COMPLETION_TOKENS,
+        ApiConfig,
+        check_cache,
+        check_endpoint,
+    )
 
     if not args.model:
         raise ValueError("--base-url needs --model: the name the server knows the model by "
                          "(`tune-or-prompt serve` prints it)")
     config = ApiConfig(args.base_url, args.model, timeout=args.timeout,
-                       concurrency=args.concurrency, refresh=args.refresh)
+                       concurrency=args.concurrency, refresh=args.refresh,
+                       reasoning=args.reasoning,
+                       max_completion_tokens=args.max_completion_tokens
+                       or MAX_COMPLETION_TOKENS)
     check_cache(config)  # answers that cannot be kept are not paid for
     check_endpoint(config)
     return config
@@ -384,6 +392,9 @@ def _prompt_api(args: argparse.Namespace) -> int:
         summary = result.summary()
         cached = (f", {summary['cached_tokens']:.0f} of them cached by the server"
                   if summary["cached_tokens"] else "")
+        if summary["reasoning_tokens"] is not None:  # billed as output, like the answer
+            cached += (f", {summary['completion_tokens'] or 0:.0f} output tokens/query "
+                       f"({summary['reasoning_tokens']:.0f} of them thinking)")
         print(f"{t.name}: {args.shots}-shot via {args.base_url} ({args.model}): "
               f"{summary['prompt_tokens'] or 0:.0f} prompt tokens/query{cached}, median latency "
               f"{1000 * (summary['latency_median_s'] or 0):.0f} ms; {summary['from_cache']} "
@@ -492,6 +503,15 @@ def _add_api(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--refresh", action="store_true",
                         help="with --base-url: ask again even where the answer cache "
                         "(TUNE_OR_PROMPT_CACHE) holds an answer, and replace it")
+    parser.add_argument("--reasoning", action="store_true",
+                        help="with --base-url: the model is a reasoning model (OpenAI's o-series "
+                        "or GPT-5 family...): ask with max_completion_tokens and its own "
+                        "temperature from the first request (without this, learned from the "
+                        "server's first refusal)")
+    parser.add_argument("--max-completion-tokens", type=_whole(1), default=None,
+                        help="with --base-url: the most tokens a reasoning model may generate "
+                        "per answer, its thinking included (default: "
+                        "tune_or_prompt.api.MAX_COMPLETION_TOKENS)")
 
 
 def _stop_on_signals() -> None:

@@ -19,6 +19,30 @@ the task's answer words); servers that ignore that get their free text parsed in
   key or a lost server stops the run with an `ApiError` that says how many rows were answered
   (those answers are kept: in the cache, and in ``error.partial``). Ctrl+C stops the run at once
   (requests in flight are abandoned) with an `Interrupted` error holding the answers so far.
+* Reasoning models (OpenAI's o-series and GPT-5 family, and others that copy their API) refuse
+  ``max_tokens`` and any ``temperature`` but their default. The client learns that from the
+  server's first HTTP 400 that names the parameter as unsupported, and for the rest of the run
+  asks with ``max_completion_tokens`` (`ApiConfig.max_completion_tokens`: the cap counts the
+  model's thinking too) and without the refused sampling setting; ``ApiConfig.reasoning`` asks
+  that way from the first request. Each answer's thinking tokens
+  (``usage.completion_tokens_details.reasoning_tokens``) are recorded (`ApiRun.reasoning_tokens`).
+
+  What this rests on (read 2026-12-07): the chat-completions parameters as documented in the
+  ``openai`` Python client 3.63.0 (``types/chat/completion_create_params.py``, generated from
+  OpenAI's API specification): ``max_tokens`` "is now deprecated in favor of
+  `max_completion_tokens`, and is not compatible with o-series models"; ``max_completion_tokens``
+  bounds "visible output tokens and reasoning tokens". Its ``types/completion_usage.py``: reasoning
+  tokens are "still counted in the total completion tokens for purposes of billing, output, and
+  context window limits", so ``completion_tokens`` already includes them. The refusals' shape,
+  as users quote them for o1, o3-mini, gpt-5 and gpt-5.x (GitHub issues
+  teilomillet/gollm#33, 2025-03-12; griptape-ai/ComfyUI-Griptape#312, 2025-08-22;
+  gabrii/Cursor-Azure-GPT-5#33, 2025-09-15; koosoli/ESPHomeDesigner#379, 2026-04-10): HTTP 400,
+  ``{"error": {"message": "Unsupported parameter: 'max_tokens' is not supported with this model.
+  Use 'max_completion_tokens' instead.", "type": "invalid_request_error", "param": "max_tokens",
+  "code": "unsupported_parameter"}}``, and for ``temperature`` the message "Unsupported value:
+  'temperature' does not support 0 with this model. Only the default (1) value is supported."
+  with ``"code": "unsupported_value"``. Model names are not used to guess: the same name means
+  different things behind different servers, and names change faster than code.
 """
 
 from __future__ import annotations
@@ -30,6 +54,7 @@ import json
 import math
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -39,7 +64,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -60,6 +85,10 @@ CACHE_VERSION = 1
 MAX_FAILURES_IN_A_ROW = 3  # row errors in a row after which the run stops
 MAX_REPLY_BYTES = 1024 * 1024  # a label answer is a few hundred bytes; more is refused
 MAX_BACKOFF_S = 8.0  # the longest wait between two tries (unless the server's Retry-After)
+# A reasoning model's default cap on the tokens of one answer, its thinking included: a label
+# needs few visible tokens, but the model thinks first, and a cap it reaches before answering
+# leaves the answer empty (paid for all the same). Only the tokens generated are billed.
+MAX_COMPLETION_TOKENS = 4096
 
 
 class ApiError(RuntimeError):
@@ -91,10 +120,15 @@ class _Details(_Strict):
     cached_tokens: int | None = Field(default=None, ge=0)
 
 
+class _CompletionDetails(_Strict):
+    reasoning_tokens: int | None = Field(default=None, ge=0)
+
+
 class _Usage(_Strict):
     prompt_tokens: int | None = Field(default=None, ge=0)
     completion_tokens: int | None = Field(default=None, ge=0)
     prompt_tokens_details: _Details | None = None
+    completion_tokens_details: _CompletionDetails | None = None
 
 
 class _Message(_Strict):
@@ -128,6 +162,7 @@ class _CachedUsage(_Strict):
     prompt_tokens: int | None = Field(default=None, ge=0)
     completion_tokens: int | None = Field(default=None, ge=0)
     cached_tokens: int | None = Field(default=None, ge=0)
+    reasoning_tokens: int | None = Field(default=None, ge=0)  # absent from older entries
 
 
 class CacheEntry(_Strict):
@@ -171,6 +206,10 @@ class ApiConfig:
     concurrency: int = 4
     cache_dir: Path | None = None
     refresh: bool = False  # ask again even where the cache holds an answer (and replace it)
+    # A reasoning model: ask with max_completion_tokens and its own temperature from the first
+    # request (otherwise learned from the server's first refusal, one request later).
+    reasoning: bool = False
+    max_completion_tokens: int = MAX_COMPLETION_TOKENS  # sent in place of max_tokens
 
     def __post_init__(self) -> None:
         url = self.base_url.strip().rstrip("/")
@@ -179,6 +218,8 @@ class ApiConfig:
         if (self.concurrency < 1 or self.max_retries < 0 or not self.timeout > 0
                 or not math.isfinite(self.timeout)):
             raise ValueError("concurrency must be >= 1, max_retries >= 0 and timeout > 0")
+        if self.max_completion_tokens < 1:
+            raise ValueError("max_completion_tokens must be >= 1")
         object.__setattr__(self, "base_url", url)
         if self.cache_dir is not None:
             object.__setattr__(self, "cache_dir", Path(self.cache_dir).expanduser())
@@ -284,6 +325,10 @@ def _probe(client: Any, config: ApiConfig) -> None:
                        f"{_status_message(error)}) — does base_url end in /v1?") from None
     except (openai.AuthenticationError, openai.PermissionDeniedError) as error:
         raise _key_refused(config, error.status_code) from None
+    except openai.BadRequestError as error:
+        if _refused(error, {"max_tokens": 1}) is None:  # a reasoning model: it is there
+            raise ApiError(f"{config.base_url} answered HTTP 400 for the model "
+                           f"{config.model!r}: {_status_message(error)}") from None
     except openai.APIStatusError as error:
         raise ApiError(f"{config.base_url} answered HTTP {error.status_code} for the model "
                        f"{config.model!r}: {_status_message(error)}") from None
@@ -324,9 +369,13 @@ class ApiRun:
     """One prompting run against an API: answers, predictions and what each request cost.
 
     Per row: ``predictions`` (None when the answer named no label or the request failed),
-    the raw ``answers``, tokens from the response's ``usage`` (None where not reported),
-    ``latency`` (seconds, retries included; for a cached row, the original request's),
-    ``from_cache`` and ``errors`` (None, or why the request failed).
+    the raw ``answers``, tokens from the response's ``usage`` (None where not reported;
+    ``completion_tokens`` includes the ``reasoning_tokens`` the model thought with, as OpenAI
+    counts and bills them), ``latency`` (seconds, retries included; for a cached row, the
+    original request's), ``from_cache`` and ``errors`` (None, or why the request failed).
+    ``refused``: the parameters the server refused during the run, in that order (then left
+    out; ``max_tokens`` sent as ``max_completion_tokens``). With ``ApiConfig.reasoning`` they
+    are never sent, and not listed.
     """
 
     task: str
@@ -348,6 +397,8 @@ class ApiRun:
     retries: int = 0  # retries the client made on top of them
     wall_seconds: float = 0.0
     labels: tuple[str, ...] = ()
+    reasoning_tokens: list[int | None] = field(default_factory=list)  # of completion_tokens
+    refused: list[str] = field(default_factory=list)
 
     @property
     def answered(self) -> int:
@@ -392,6 +443,8 @@ class ApiRun:
                 "prompt_tokens": mean(self.prompt_tokens),
                 "cached_tokens": mean(self.cached_tokens),
                 "completion_tokens": mean(self.completion_tokens),
+                "reasoning_tokens": mean(self.reasoning_tokens),
+                "refused": sorted(self.refused),
                 "latency_median_s": lat["median"], "latency_p95_s": lat["p95"],
                 "requests": self.requests, "retries": self.retries,
                 "from_cache": sum(self.from_cache), "wall_s": self.wall_seconds}
@@ -399,7 +452,7 @@ class ApiRun:
     def save(self, path: str | Path) -> Path:
         """Write the run as JSON (atomically): its summary and one record per row."""
         keys = ("predictions", "answers", "structured", "prompt_tokens", "cached_tokens",
-                "completion_tokens", "latency", "from_cache", "errors")
+                "completion_tokens", "reasoning_tokens", "latency", "from_cache", "errors")
         rows = [dict(zip(keys, values, strict=True))
                 for values in zip(*(getattr(self, key) for key in keys), strict=True)]
         for i, row in enumerate(rows):
@@ -488,9 +541,71 @@ def _read_capped(response: Any, deadline: float) -> bytes:
 def _usage(reply: ChatReply) -> dict[str, int | None]:
     usage = reply.usage
     details = usage.prompt_tokens_details if usage is not None else None
+    thinking = usage.completion_tokens_details if usage is not None else None
     return {"prompt_tokens": usage.prompt_tokens if usage else None,
             "completion_tokens": usage.completion_tokens if usage else None,
-            "cached_tokens": details.cached_tokens if details else None}
+            "cached_tokens": details.cached_tokens if details else None,
+            "reasoning_tokens": thinking.reasoning_tokens if thinking else None}
+
+
+_UNSUPPORTED = re.compile(r"unsupported|not supported|does not support|only the default")
+# Parameters a server may refuse as unsupported, checked in this order; a refused one is left
+# out of every later request of the run (max_tokens: replaced by max_completion_tokens).
+_ADAPTABLE = ("max_tokens", "max_completion_tokens", "temperature")
+
+
+def _refused(error: Any, sent: dict[str, Any]) -> str | None:
+    """The parameter of ``sent`` that a 400 answer refuses as unsupported, if it names one:
+    by its ``param`` field (OpenAI's error shape) or, from servers that give only a message,
+    by name in a message that says "unsupported" or "not supported". A 400 about a value out
+    of range ("max_tokens is too large") names no refused parameter."""
+    code = str(getattr(error, "code", None) or "").lower()
+    text = _status_message(error).lower()
+    if not (code.startswith("unsupported") or _UNSUPPORTED.search(text)):
+        return None
+    param = getattr(error, "param", None)
+    for name in _ADAPTABLE:
+        if name in sent and (param == name or re.search(rf"(?<!\w){name}(?!\w)", text)):
+            return name
+    return None
+
+
+class _Learned:
+    """What the server refused during one run, shared by the run's workers: each refusal is
+    learned once (and announced once), and later requests are sent without it."""
+
+    def __init__(self, config: ApiConfig, notice: Callable[[str], None] | None = None):
+        self.config = config
+        self.notice = notice
+        self.refused: list[str] = []  # in the order the server refused them
+        self.unsent = {"max_tokens", "temperature"} if config.reasoning else set()
+        self.lock = threading.Lock()
+
+    def params(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``params`` as this server takes them (None values left out)."""
+        with self.lock:
+            refused = set(self.refused) | self.unsent
+        sent = {k: v for k, v in params.items() if v is not None and k not in refused}
+        if ("max_tokens" in refused and "max_completion_tokens" not in refused
+                and params.get("max_tokens") is not None):
+            sent["max_completion_tokens"] = self.config.max_completion_tokens
+        return sent
+
+    def refuse(self, name: str) -> None:
+        with self.lock:
+            if name in self.refused:
+                return
+            self.refused.append(name)
+        if self.notice is None or name == "response_format":
+            return
+        what = {"max_tokens": f"asking with max_completion_tokens="
+                              f"{self.config.max_completion_tokens} instead (a reasoning model: "
+                              "the cap counts its thinking too)",
+                "max_completion_tokens": "asking with no cap on the answer's tokens",
+                "temperature": "leaving the temperature to the model (answers may differ "
+                               "between runs)"}[name]
+        self.notice(f"{self.config.base_url}: the model {self.config.model!r} refuses {name}; "
+                    f"{what}")
 
 
 class _Stopped(Exception):
@@ -524,21 +639,21 @@ def _retry_wait(error: BaseException, attempt: int) -> float | None:
     return min(0.5 * 2 ** attempt, MAX_BACKOFF_S)
 
 
-def _send(client: Any, config: ApiConfig, request: _Request, drop_format: threading.Event,
+def _send(client: Any, config: ApiConfig, request: _Request, learned: _Learned,
           stop: threading.Event, notice: Callable[[str], None] | None = None) -> _Answer:
     """Ask for one answer, retrying within ``config.timeout`` in all; check the reply
-    (`ChatReply`, at most `MAX_REPLY_BYTES`) and cache it. Raises the last error, `BadReply`,
-    or TimeoutError."""
+    (`ChatReply`, at most `MAX_REPLY_BYTES`) and cache it. A 400 that refuses a parameter is
+    learned (`_Learned`) and the request sent again without it; one that names none drops
+    structured output, once. Raises the last error, `BadReply`, or TimeoutError."""
     import openai
 
-    params = dict(request.params)
     answer = _Answer({})
     t0 = time.monotonic()
     deadline = t0 + config.timeout
     attempt = 0
+    dropped: set[str] = set()  # each parameter is dropped once per request at most
     while True:
-        sent = {k: v for k, v in params.items()
-                if v is not None and not (k == "response_format" and drop_format.is_set())}
+        sent = learned.params(request.params)
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError("timed out")
@@ -547,13 +662,18 @@ def _send(client: Any, config: ApiConfig, request: _Request, drop_format: thread
                     model=config.model, messages=request.messages, timeout=remaining,
                     **sent) as response:
                 body = _read_capped(response, deadline)
-        except openai.BadRequestError:
-            # A server that rejects structured output: ask for free text from now on.
-            if "response_format" in sent:
-                drop_format.set()
-                answer.requests += 1
-                continue
-            raise
+        except openai.BadRequestError as error:
+            # A parameter the model does not take (a reasoning model's max_tokens or
+            # temperature), else a server that rejects structured output: ask without it
+            # from now on.
+            name = _refused(error, sent) or ("response_format" if "response_format" in sent
+                                             else None)
+            if name is None or name in dropped:
+                raise
+            dropped.add(name)
+            learned.refuse(name)
+            answer.requests += 1
+            continue
         except (openai.APIStatusError, openai.APIConnectionError, TimeoutError) as error:
             wait = _retry_wait(error, attempt)
             if (wait is None or attempt >= config.max_retries
@@ -577,11 +697,20 @@ def _send(client: Any, config: ApiConfig, request: _Request, drop_format: thread
     except ValidationError as error:
         raise BadReply(f"not a chat-completions reply: {_first_problem(error)}") from None
     choice = reply.choices[0]
+    usage = _usage(reply)
+    thinking = usage["reasoning_tokens"] or 0
+    if (not (choice.message.content or "").strip() and choice.finish_reason == "length"
+            and (thinking or "max_completion_tokens" in sent)):
+        cap = sent.get("max_completion_tokens")
+        cap_text = f"its cap of {cap} tokens" if cap else "its token cap"
+        raise BadReply(f"no answer: the model reached {cap_text}"
+                       f"{f' ({thinking} of them thinking)' if thinking else ''} before it "
+                       "answered; raise max_completion_tokens (--max-completion-tokens)")
     record = {
         "version": CACHE_VERSION, "base_url": config.base_url, "model": config.model,
         "messages": request.messages, "params": request.params,
         "sent_params": sent, "content": choice.message.content,
-        "finish_reason": choice.finish_reason, "usage": _usage(reply),
+        "finish_reason": choice.finish_reason, "usage": usage,
         "latency_s": latency, "retries": answer.retries, "created": time.time(),
         "response": json.loads(body),
     }
@@ -640,10 +769,14 @@ def classify(config: ApiConfig, task: str | Target, rows: Sequence[dict[str, Any
 
     ``demos`` overrides the demonstrations `prompting.choose_demos` would pick (``k`` of them
     by ``strategy`` and ``seed``). Answers are asked for as JSON constrained to the task's
-    answer words (``structured``), at temperature 0. Cached answers are reused (``use_cache``
+    answer words (``structured``), at temperature 0, in at most ``max_tokens`` tokens; a
+    reasoning model that refuses those gets ``config.max_completion_tokens`` and its own
+    temperature instead (see the module's notes). Cached answers are reused (``use_cache``
     and not ``config.refresh``; else asked again and replaced); when every row is cached no
-    request is made. ``progress(done, total)`` is called after each row is answered, and
-    ``notice(line)`` before each wait to retry (a rate limit, a server error).
+    request is made. The cache key holds the parameters asked for, not those the server took.
+    ``progress(done, total)`` is called after each row is answered, and ``notice(line)``
+    before each wait to retry (a rate limit, a server error) and when the server refuses a
+    parameter.
 
     Raises `ApiError` when the endpoint or the cache folder is unusable or the run had to stop
     (rate limit, key, lost server, or ``MAX_FAILURES_IN_A_ROW`` failed rows in a row), and
@@ -670,7 +803,7 @@ def classify(config: ApiConfig, task: str | Target, rows: Sequence[dict[str, Any
     result = ApiRun(task.name, len(chosen), strategy if demos is None else "given", config.model,
                     config.base_url, gold, [None] * n, [None] * n, [False] * n, [None] * n,
                     [None] * n, [None] * n, [None] * n, [False] * n, [None] * n,
-                    labels=task.labels)
+                    labels=task.labels, reasoning_tokens=[None] * n)
     done = 0
 
     def record(req: _Request, rec: dict[str, Any], cached: bool) -> None:
@@ -684,6 +817,7 @@ def classify(config: ApiConfig, task: str | Target, rows: Sequence[dict[str, Any
             result.prompt_tokens[i] = usage.get("prompt_tokens")
             result.cached_tokens[i] = usage.get("cached_tokens")
             result.completion_tokens[i] = usage.get("completion_tokens")
+            result.reasoning_tokens[i] = usage.get("reasoning_tokens")
             result.latency[i] = rec.get("latency_s")
             result.from_cache[i] = cached
         done += len(req.rows)
@@ -731,7 +865,8 @@ def _run_pending(config: ApiConfig, pending: list[_Request], result: ApiRun,
     The workers are daemon threads and this thread only waits for their outcomes, so Ctrl+C
     (KeyboardInterrupt here) and a request past its total time end the wait at once: what is
     still in flight is abandoned (a late answer may still reach the cache)."""
-    stop, drop_format = threading.Event(), threading.Event()
+    stop = threading.Event()
+    learned = _Learned(config, notice)
     work: queue.Queue[_Request] = queue.Queue()
     for req in pending:
         work.put(req)
@@ -747,7 +882,7 @@ def _run_pending(config: ApiConfig, pending: list[_Request], result: ApiRun,
                 return
             in_flight[req.key] = (time.monotonic(), req)
             try:
-                outcome: Any = _send(client, config, req, drop_format, stop, notice)
+                outcome: Any = _send(client, config, req, learned, stop, notice)
             except BaseException as error:  # noqa: BLE001 (handed to the main thread)
                 if _fatal(error, config) is not None:
                     stop.set()  # before this worker takes the next request
@@ -805,6 +940,7 @@ def _run_pending(config: ApiConfig, pending: list[_Request], result: ApiRun,
                 handle(req, outcome)
     finally:
         stop.set()
+        result.refused = list(learned.refused)
         if not in_flight:
             client.close()
     return reason

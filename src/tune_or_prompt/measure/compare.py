@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
@@ -83,6 +83,10 @@ class Part:
     calibrated: bool | None = None
     train_size: int | None = None  # trained approaches: labelled examples learned from
     trainable_parameters: int | None = None
+    # Measured from an endpoint's usage (prompting via API; None: not measured): tokens the
+    # model generated per query, thinking included, and how many of them were thinking.
+    output_tokens: float | None = None
+    reasoning_tokens: float | None = None
 
 
 @dataclass
@@ -104,6 +108,8 @@ class Side:
     cpu_s_per_1000: float
     details: dict[str, Part] = field(default_factory=dict, repr=False)  # by target
     rare_label: str | None = None
+    output_tokens: float | None = None  # measured per query, thinking included (API only)
+    reasoning_tokens: float | None = None  # of which thinking (API only; None: not reported)
 
     def usd_per_1000_cpu(self, prices: Prices = PRICES) -> float:
         """The busy CPU time of 1,000 queries at the vCPU price: the compute alone, not what
@@ -115,12 +121,22 @@ class Side:
         """Requests one query makes: one per target (a ticket's intent and its urgency)."""
         return max(len(self.details), 1)
 
+    def _output(self) -> tuple[float, float | None]:
+        """Output tokens per query and the thinking to add (None: the price file's
+        assumption): measured where an endpoint reported them (its completion tokens already
+        hold its thinking, billed as output), else one answer token per request."""
+        if self.output_tokens is not None:
+            return self.output_tokens, 0.0
+        return float(self.requests), None
+
     def hosted_usd(self, prices: Prices = PRICES, model: str = costs.SMALL_API) -> float:
         """USD for one query of this prompt at a hosted ``model``'s token prices: its prompt
-        tokens, one answer token per request, and (for a model that bills its thinking) one
-        answer's thinking per request."""
-        return costs.token_usd(self.prompt_tokens, self.requests, prices, model,
-                               requests=self.requests)
+        tokens and its output: the tokens an endpoint reported (thinking included), else one
+        answer token per request and (for a model that bills its thinking) one answer's
+        thinking per request."""
+        output, thinking = self._output()
+        return costs.token_usd(self.prompt_tokens, output, prices, model,
+                               reasoning_tokens=thinking, requests=self.requests)
 
     def cost_model(self, prices: Prices = PRICES, hosted_prompt: bool = False, *,
                    queries_per_day: float = 1000, serving: costs.Serving = costs.DEFAULT_SERVING,
@@ -131,14 +147,17 @@ class Side:
         A model we run (the prompted SmolLM2, the trained encoders) is paid for by ``serving``:
         an always-on instance costs its hourly price busy or idle, serverless costs per second
         of use. ``hosted_prompt`` prices the same prompt at a hosted ``model``'s per-token
-        rate instead (one answer token and one answer's thinking per target). Re-training every
+        rate instead (one answer token and one answer's thinking per target; an endpoint's
+        measured output, thinking included, where it reported it). Re-training every
         ``retrain_every_months`` repeats a trained side's training run."""
         requests = self.requests  # one request per target (intent and urgency)
         if self.approach == API or (self.approach == PROMPTING and hosted_prompt):
             name = API if self.approach == API else f"prompting (hosted, {model})"
+            output, thinking = self._output()
             return costs.prompting_costs(
                 self.labelled_examples, prompt_tokens=self.prompt_tokens, prices=prices,
-                name=name, model=model, output_tokens=requests, batch=batch, requests=requests)
+                name=name, model=model, output_tokens=output, batch=batch, requests=requests,
+                reasoning_tokens=thinking)
         if self.approach == PROMPTING:
             return costs.prompting_costs(self.labelled_examples,
                                          cpu_seconds_per_query=self.cpu_s_per_1000 / 1000,
@@ -225,7 +244,15 @@ def _merge(approach: str, ds: Dataset, parts: dict[str, Part], labelled: int) ->
         latency_median_s=sum(p.latency_median_s for p in parts.values()),
         latency_p95_s=sum(p.latency_p95_s for p in parts.values()),
         cpu_s_per_1000=sum(p.cpu_s_per_1000 for p in parts.values()),
-        details=parts, rare_label=rare_label)
+        details=parts, rare_label=rare_label,
+        output_tokens=_total(p.output_tokens for p in parts.values()),
+        reasoning_tokens=_total(p.reasoning_tokens for p in parts.values()))
+
+
+def _total(values: Iterable[float | None]) -> float | None:
+    """The sum, or None when any part did not measure it."""
+    known = list(values)
+    return None if not known or any(v is None for v in known) else float(sum(known))
 
 
 def prompt_demos(target_name: str | Target, k: int, seed: int = 0) -> list[dict[str, Any]]:
@@ -299,10 +326,13 @@ def run_api(ds: Dataset, rows: Sequence[dict[str, Any]], config,
             report=run.report(), answers=dict(zip([str(r["id"]) for r in rows], predicted,
                                                   strict=True)),
             prompt_tokens=s["prompt_tokens"] or 0.0, latency_median_s=s["latency_median_s"],
-            latency_p95_s=s["latency_p95_s"], cpu_s_per_1000=float("nan"), k=k)
+            latency_p95_s=s["latency_p95_s"], cpu_s_per_1000=float("nan"), k=k,
+            output_tokens=s["completion_tokens"], reasoning_tokens=s["reasoning_tokens"])
         if progress:
+            thinking = (f", {s['reasoning_tokens']:.0f} thinking tokens per answer"
+                        if s["reasoning_tokens"] else "")
             print(f"{API}, {name}, k={k}: accuracy {parts[name].report['accuracy']:.3f} "
-                  f"({run.unparsed} unparsed, {s['from_cache']} from the cache)")
+                  f"({run.unparsed} unparsed, {s['from_cache']} from the cache{thinking})")
     return _merge(API, ds, parts, len(demo_ids))
 
 
@@ -380,6 +410,7 @@ COLUMNS = {
     "labelled_examples": "labelled examples",
     "setup_seconds": "set-up (training s)",
     "prompt_tokens": "prompt tokens / query",
+    "reasoning_tokens": "thinking tokens / query",
     "latency_median_ms": "latency median (ms)",
     "latency_p95_ms": "latency p95 (ms)",
     "cpu_s_per_1000": "CPU-s / 1,000",
@@ -413,6 +444,7 @@ def table(sides: Mapping[str, Side] | Sequence[Side], prices: Prices = PRICES):
             "approach": s.approach, "accuracy": s.accuracy, "macro_f1": s.macro_f1,
             "rare_recall": s.rare_recall, "labelled_examples": s.labelled_examples,
             "setup_seconds": s.setup_seconds, "prompt_tokens": s.prompt_tokens,
+            "reasoning_tokens": s.reasoning_tokens,
             "latency_median_ms": 1000 * s.latency_median_s,
             "latency_p95_ms": 1000 * s.latency_p95_s, "cpu_s_per_1000": s.cpu_s_per_1000,
             "usd_per_1000_cpu": s.usd_per_1000_cpu(prices), "usd_per_1000_hosted": hosted,
@@ -421,6 +453,8 @@ def table(sides: Mapping[str, Side] | Sequence[Side], prices: Prices = PRICES):
     rare = next((s.rare_label for s in sides if s.rare_label), None)
     if rare is None:
         frame = frame.drop(columns="rare_recall")
+    if all(s.reasoning_tokens is None for s in sides):  # measured by an endpoint only
+        frame = frame.drop(columns="reasoning_tokens")
     names = {key: label.format(rare=rare) for key, label in COLUMNS.items()}
     return frame.rename(columns=names).set_index("approach")
 

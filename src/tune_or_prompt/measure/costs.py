@@ -509,11 +509,12 @@ def retraining_usd_per_day(retrain_usd: float, every_months: float | None) -> fl
 def hosted_prompt(prompt_tokens: float, *, model: str = SMALL_API, output_tokens: float = 1.0,
                   cached_tokens: float = 0.0, batch: bool = False, labelled_examples: int = 0,
                   prices: Prices = PRICES, name: str | None = None,
-                  requests: int = 1) -> CostModel:
+                  requests: int = 1, reasoning_tokens: float | None = None) -> CostModel:
     """A prompt sent to a hosted ``model``, paid per token; set-up: its labelled examples.
-    ``requests`` per query as in `token_usd` (a query of several requests thinks in each)."""
+    ``requests`` and ``reasoning_tokens`` per query as in `token_usd` (a query of several
+    requests thinks in each; measured thinking replaces the assumption)."""
     per_query = token_usd(prompt_tokens, output_tokens, prices, model, cached_tokens, batch,
-                          requests=requests)
+                          reasoning_tokens=reasoning_tokens, requests=requests)
     basis = f"{model}, per token" + (", batch" if batch else "")
     return CostModel(name or f"prompt ({model})", labelling_usd(labelled_examples, prices),
                      per_query, basis=basis)
@@ -535,17 +536,18 @@ def prompting_costs(labelled_examples: int, cpu_seconds_per_query: float | None 
                     name: str = "prompting", *, queries_per_day: float | None = None,
                     serving: Serving = DEFAULT_SERVING, model: str = SMALL_API,
                     output_tokens: float = 1.0, cached_tokens: float = 0.0,
-                    batch: bool = False, requests: int = 1) -> CostModel:
+                    batch: bool = False, requests: int = 1,
+                    reasoning_tokens: float | None = None) -> CostModel:
     """Prompting: label the demonstrations once; each query costs tokens (a hosted model:
-    give ``prompt_tokens``) or serving time (a model you run: give ``cpu_seconds_per_query``
-    and ``queries_per_day``)."""
+    give ``prompt_tokens``; ``reasoning_tokens`` as in `token_usd`) or serving time (a model
+    you run: give ``cpu_seconds_per_query`` and ``queries_per_day``)."""
     if (cpu_seconds_per_query is None) == (prompt_tokens is None):
         raise ValueError("give exactly one of cpu_seconds_per_query or prompt_tokens")
     if prompt_tokens is not None:
         return hosted_prompt(prompt_tokens, model=model, output_tokens=output_tokens,
                              cached_tokens=cached_tokens, batch=batch,
                              labelled_examples=labelled_examples, prices=prices, name=name,
-                             requests=requests)
+                             requests=requests, reasoning_tokens=reasoning_tokens)
     if queries_per_day is None:
         raise ValueError("a model you run yourself needs queries_per_day: its server is paid "
                          "for whether busy or idle")
