@@ -20,10 +20,8 @@ from __future__ import annotations
 import ast
 import copy
 import json
-import os
 import posixpath
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -431,14 +429,6 @@ def built_page_values(build: Path, doc: str, code: list[str]) -> dict[str, str] 
             value = ast.literal_eval(text)
             out[name] = value if isinstance(value, str) else text
     return out
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file whole or not at all."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
 
 
 def values_text(pages: dict[str, dict[str, str]]) -> str:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import yaml
 
+from tune_or_prompt.ground.files import write_text
+
 from . import learner_notebook as learner
 
 NOTEBOOK_DIRS = ("book", "lessons", "labs", "quizzes", "study")
@@ -144,7 +146,7 @@ def record_page_values(root: Path, site: learner.Site) -> bool:
     if pages == site.page_values:
         return False
     site.page_values = pages
-    learner.write_atomic(root / learner.PAGE_VALUES, learner.values_text(pages))
+    write_text(root / learner.PAGE_VALUES, learner.values_text(pages))
     return True
 
 
@@ -269,12 +271,12 @@ def sync(root: Path) -> list[Path]:
         current = (_strip_setup(path) if path.suffix == ".md" else
                    path.read_text(encoding="utf-8")) if path.exists() else None
         if current != text:
-            path.write_text(text, encoding="utf-8")
+            write_text(path, text)
             changed.append(path)
     for path in find_notebooks(root):
         text = _md_text(_expected(path, root))
         if path.read_text(encoding="utf-8") != text:
-            learner.write_atomic(path, text)
+            write_text(path, text)
             changed.append(path)
     site = learner.Site.load(root)
     if record_page_values(root, site):
@@ -283,7 +285,7 @@ def sync(root: Path) -> list[Path]:
         twin = path.with_suffix(".ipynb")
         text = _ipynb_text(_expected(path, root), _doc(path, root), site)
         if not twin.exists() or twin.read_text(encoding="utf-8") != text:
-            learner.write_atomic(twin, text)
+            write_text(twin, text)
             changed.append(twin)
     return changed
 

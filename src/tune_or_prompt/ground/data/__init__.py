@@ -10,14 +10,13 @@ shipped inside the package with fixed train / validation / test splits, so nothi
 from __future__ import annotations
 
 import functools
-import json
 import random
 import sys
 from collections.abc import Callable, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from tune_or_prompt.ground.records import InputError, read_records
 from tune_or_prompt.ground.registry import (  # noqa: F401  (the registry's names, for `from tune_or_prompt.ground.data import`)
     INTENTS,
     REVIEW_LABELS,
@@ -56,16 +55,15 @@ def _check_row(name: str, lineno: int, row: dict[str, Any]) -> None:
 
 @functools.cache
 def _bundled(name: str) -> tuple[dict[str, Any], ...]:
-    text = resources.files(__package__).joinpath(f"{name}.jsonl").read_text(encoding="utf-8")
-    rows = []
-    for lineno, line in enumerate(text.splitlines(), 1):
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise DataError(f"{name}.jsonl line {lineno}: not valid JSON ({error.msg})") from None
+    """A bundled dataset's rows, read like any records file (`records.read_records`), then
+    checked against its targets."""
+    try:
+        records = read_records(FOLDER / f"{name}.jsonl")
+    except InputError as error:
+        raise DataError(str(error)) from None
+    for row, lineno in zip(records, records.lines, strict=True):
         _check_row(name, lineno, row)
-        rows.append(row)
-    return tuple(rows)
+    return tuple(records)
 
 
 def _rows(name: str | Dataset) -> tuple[dict[str, Any], ...]:
@@ -110,8 +108,6 @@ def _warn(message: str) -> None:
 
 def _check_spellings(path: Path, found: Sequence[str], lines: Sequence[int]) -> None:
     """Refuse two spellings of one label ('1' and '1.0', 'true' and 'True'), naming both."""
-    from tune_or_prompt.ground.records import InputError
-
     first: dict[str, tuple[str, int]] = {}
     for label, line in zip(found, lines, strict=True):
         other = first.setdefault(label_key(label), (label, line))
@@ -140,8 +136,6 @@ def _check_conflicts(path: Path, texts: Sequence[str], found: Sequence[str],
 def _read_label_rules(path: str | Path) -> dict[str, str]:
     """label -> one-line rule, from a YAML or JSON mapping."""
     import yaml
-
-    from tune_or_prompt.ground.records import InputError
 
     path = Path(path)
     try:
