@@ -263,12 +263,13 @@ def prompt_demos(target_name: str | Target, k: int, seed: int = 0) -> list[dict[
     return P.choose_demos(registry.target(target_name), k, "balanced", seed)
 
 
-def run_prompting(ds: Dataset, rows: Sequence[dict[str, Any]], settings: Settings = Settings(),
+def run_prompting(ds: str | Dataset, rows: Sequence[dict[str, Any]], settings: Settings = Settings(),
                   llm=None, progress: bool = True,
                   choices: dict[str, PromptChoice] | None = None) -> Side:
     """Few-shot prompting with the embedded generative model: accuracy on ``rows`` (batched),
     latency and CPU time from queries answered one at a time. ``choices`` gives each target's
     k and calibration (default: ``settings.shots`` with calibration)."""
+    ds = dataset(ds)  # a name is looked up here; a Dataset passes through
     from tune_or_prompt.approaches import prompting as P
     from tune_or_prompt.ground.models import load_generative
 
@@ -304,12 +305,13 @@ def run_prompting(ds: Dataset, rows: Sequence[dict[str, Any]], settings: Setting
     return _merge(PROMPTING, ds, parts, len(demo_ids))
 
 
-def run_api(ds: Dataset, rows: Sequence[dict[str, Any]], config,
+def run_api(ds: str | Dataset, rows: Sequence[dict[str, Any]], config,
             choices: dict[str, PromptChoice], settings: Settings = Settings(),
             progress: bool = True) -> Side:
     """The same prompts (each target's chosen k and demonstrations) sent to an OpenAI-compatible
     endpoint (`api.ApiConfig`): quality, tokens from the response's ``usage``, latency per
     request. An answer that names no label counts as wrong. CPU cost is not ours to measure."""
+    ds = dataset(ds)  # a name is looked up here; a Dataset passes through
     from tune_or_prompt.approaches import api
 
     parts: dict[str, Part] = {}
@@ -336,11 +338,12 @@ def run_api(ds: Dataset, rows: Sequence[dict[str, Any]], config,
     return _merge(API, ds, parts, len(demo_ids))
 
 
-def run_trained(ds: Dataset, rows: Sequence[dict[str, Any]], settings: Settings = Settings(),
+def run_trained(ds: str | Dataset, rows: Sequence[dict[str, Any]], settings: Settings = Settings(),
                 progress: bool = True, method: str = "full") -> Side:
     """Train the embedded encoder once per target on ``settings.train_size`` examples
     (rare-class targets: ``rare_train_size``, class-weighted): ``method="full"`` fine-tunes
     every weight, ``"head"`` trains embeddings + a classifier."""
+    ds = dataset(ds)  # a name is looked up here; a Dataset passes through
     from tune_or_prompt.approaches import finetuning as F
 
     approach = FINE_TUNING if method == "full" else EMBEDDINGS
@@ -370,13 +373,13 @@ def run_trained(ds: Dataset, rows: Sequence[dict[str, Any]], settings: Settings 
     return _merge(approach, ds, parts, len(used))
 
 
-def run_finetuning(ds: Dataset, rows: Sequence[dict[str, Any]], settings: Settings = Settings(),
+def run_finetuning(ds: str | Dataset, rows: Sequence[dict[str, Any]], settings: Settings = Settings(),
                    progress: bool = True) -> Side:
     """Fine-tune the embedded encoder once per target (see `run_trained`)."""
     return run_trained(ds, rows, settings, progress, "full")
 
 
-def run_embeddings(ds: Dataset, rows: Sequence[dict[str, Any]],
+def run_embeddings(ds: str | Dataset, rows: Sequence[dict[str, Any]],
                    settings: Settings = Settings(), progress: bool = True) -> Side:
     """Embeddings + a classifier once per target (see `run_trained`)."""
     return run_trained(ds, rows, settings, progress, "head")
