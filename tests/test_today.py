@@ -7,6 +7,7 @@ import json
 import pytest
 
 from tune_or_prompt.approaches import prompting as P
+from tune_or_prompt.ground import scores as S
 from tune_or_prompt.ground.data import load
 from tune_or_prompt.ground.registry import balanced_sample, target
 from tune_or_prompt.measure import costs
@@ -26,7 +27,7 @@ def one_thread():
 
 
 def test_score_carries_a_wilson_interval():
-    score = T.Score.of(["a", "b", "a", "a"], ["a", "b", None, "b"])
+    score = S.Score.of(["a", "b", "a", "a"], ["a", "b", None, "b"])
     assert (score.correct, score.n, score.accuracy) == (2, 4, 0.5)
     low, high = score.interval
     assert 0 < low < 0.5 < high < 1
@@ -35,9 +36,9 @@ def test_score_carries_a_wilson_interval():
 
 def test_verdict_calls_small_differences_a_tie():
     gold = ["x"] * 20
-    tie = T.paired_verdict(gold, ["x"] * 11 + ["y"] * 9, ["x"] * 9 + ["y"] * 11, "A", "B")
+    tie = S.paired_verdict(gold, ["x"] * 11 + ["y"] * 9, ["x"] * 9 + ["y"] * 11, "A", "B")
     assert (tie.only_a, tie.only_b, tie.text) == (2, 0, "a tie")
-    clear = T.paired_verdict(gold, ["x"] * 20, ["y"] * 20, "A", "B")
+    clear = S.paired_verdict(gold, ["x"] * 20, ["y"] * 20, "A", "B")
     assert clear.text == "A ahead" and clear.p_value < 0.05
 
 

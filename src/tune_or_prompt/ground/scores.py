@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -73,3 +74,76 @@ def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
     values = np.asarray(seconds, dtype=float)
     return {"median": float(np.median(values)), "p95": float(np.percentile(values, 95)),
             "mean": float(values.mean())}
+
+
+def interval_text(low: float, high: float, spec: str = ".2f") -> str:
+    """An interval or a range as the pages write it: "0.72–1.00" (an en dash)."""
+    return f"{low:{spec}}–{high:{spec}}"
+
+
+@dataclass(frozen=True)
+class Score:
+    """Correct answers out of ``n``, with the 95% Wilson interval of the accuracy."""
+
+    correct: int
+    n: int
+
+    @classmethod
+    def of(cls, gold: Sequence[str], predicted: Sequence[str | None]) -> Score:
+        """Score predictions against gold labels (None counts as wrong)."""
+        return cls(sum(g == p for g, p in zip(gold, predicted, strict=True)), len(gold))
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.n if self.n else float("nan")
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return wilson_interval(self.correct, self.n)
+
+    @property
+    def interval_text(self) -> str:
+        """The interval as the pages write it: "0.18–0.43"."""
+        return interval_text(*self.interval)
+
+    @property
+    def count_text(self) -> str:
+        """ "14 of 48"."""
+        return f"{self.correct} of {self.n}"
+
+    def __str__(self) -> str:
+        low, high = self.interval
+        return f"{self.accuracy:.1%} ({self.correct}/{self.n}; 95% CI {low:.0%}-{high:.0%})"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Two approaches on the same rows: the rows only ``a`` / only ``b`` gets right, and the
+    sign-test p-value (`paired_difference`); below ``level`` one is ahead, else a tie."""
+
+    a: str
+    b: str
+    only_a: int
+    only_b: int
+    p_value: float
+    level: float = 0.05
+
+    @property
+    def text(self) -> str:
+        if self.p_value >= self.level:
+            return "a tie"
+        return f"{self.a if self.only_a > self.only_b else self.b} ahead"
+
+    def __str__(self) -> str:
+        p = "p < 0.01" if self.p_value < 0.01 else f"p = {self.p_value:.2f}"
+        rows = "row" if self.only_a == 1 else "rows"
+        return (f"{self.text} ({self.a} alone right on {self.only_a} {rows}, {self.b} alone "
+                f"on {self.only_b}; sign test {p})")
+
+
+def paired_verdict(gold: Sequence[str], a: Sequence[str | None], b: Sequence[str | None],
+                   name_a: str, name_b: str, level: float = 0.05) -> Verdict:
+    """The `Verdict` on two sets of predictions for the same rows: the course's one rule for
+    "ahead" or "a tie" (`compare.verdict` and the 2026 demos use it)."""
+    only_a, only_b, p = paired_difference(list(gold), list(a), list(b))
+    return Verdict(name_a, name_b, only_a, only_b, p, level)

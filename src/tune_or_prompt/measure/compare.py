@@ -22,7 +22,7 @@ from typing import Any
 
 from tune_or_prompt.ground import files, registry
 from tune_or_prompt.ground.data import FOLDER, load
-from tune_or_prompt.ground.registry import Dataset, Target, bundled, dataset, label_of
+from tune_or_prompt.ground.registry import Dataset, Target, bundled, dataset
 from tune_or_prompt.ground.scores import classification_report
 
 from . import costs
@@ -702,20 +702,17 @@ SHORT_NAMES = {PROMPTING: "prompting", FINE_TUNING: "fine-tuning", EMBEDDINGS: "
 
 def verdict(sides: Mapping[str, Side], a: str, b: str, level: float = 0.05) -> str:
     """Which of two approaches is more accurate on the dataset's main label, judged on the
-    same rows: "<name> ahead" when a sign test on the rows exactly one of them gets right
-    (`metrics.paired_difference`) gives p < ``level``, otherwise "a tie"."""
-    from tune_or_prompt.ground.scores import paired_difference
+    same rows by the course's one rule (`scores.paired_verdict`: a sign test on the rows
+    exactly one of them gets right): "<name> ahead" when p < ``level``, otherwise "a tie"."""
+    from tune_or_prompt.ground.scores import paired_verdict
 
-    main = dataset(sides[a].task).main
-    answers = {x: sides[x].details[main].answers for x in (a, b)}
+    main = dataset(sides[a].task).specs()[0]
+    answers = {x: sides[x].details[main.name].answers for x in (a, b)}
     ids = list(answers[a])
     gold_rows = {str(r["id"]): r for r in load(sides[a].task, "test")}
-    gold = [label_of(gold_rows[i], main) for i in ids]
-    wins_a, wins_b, p = paired_difference(gold, [answers[a][i] for i in ids],
-                                          [answers[b][i] for i in ids])
-    if p >= level:
-        return "a tie"
-    return f"{SHORT_NAMES[a if wins_a > wins_b else b]} ahead"
+    gold = [main.gold(gold_rows[i]) for i in ids]
+    return paired_verdict(gold, [answers[a][i] for i in ids], [answers[b][i] for i in ids],
+                          SHORT_NAMES[a], SHORT_NAMES[b], level).text
 
 
 def repeat_record(seed: int, side: Side) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from tune_or_prompt.ground.scores import wilson_interval
+from tune_or_prompt.ground.scores import interval_text, wilson_interval
 
 SHORT = {"prompting": "prompt", "fine-tuning": "ft", "embeddings + classifier": "emb"}
 
@@ -23,10 +23,6 @@ def fmt(value: Any, spec: str = "") -> str:
     if isinstance(value, float) and math.isinf(value):
         return "never"
     return format(value, spec) if spec else str(value)
-
-
-def _range(lo: float, hi: float, spec: str = ".2f") -> str:
-    return f"{lo:{spec}}–{hi:{spec}}"  # an en dash, as the prose writes ranges
 
 
 def _and(items: list[str]) -> str:
@@ -71,12 +67,12 @@ def facts() -> dict[str, str]:
             lo, hi = wilson_interval(correct, n)
             put(f"{key}_acc", side.accuracy, ".2f")
             put(f"{key}_correct", correct, "d")
-            put(f"{key}_acc_ci", _range(lo, hi))
+            put(f"{key}_acc_ci", interval_text(lo, hi))
             put(f"{key}_f1", side.macro_f1, ".2f")
             s = task.spread(approach)
             put(f"{key}_acc_mean", s["mean"], ".2f")
             put(f"{key}_acc_sd", s["sd"], ".2f")
-            put(f"{key}_acc_range", _range(s["min"], s["max"]))
+            put(f"{key}_acc_range", interval_text(s["min"], s["max"]))
             put(f"{key}_p95_ms", 1000 * side.latency_p95_s, ",.0f")
             put(f"{key}_median_ms", 1000 * side.latency_median_s, ",.0f")
             put(f"{key}_labelled", side.labelled_examples, ",d")
@@ -106,9 +102,9 @@ def facts() -> dict[str, str]:
                 support = _support(side, rare)
                 put(f"{key}_{rare}_caught", f"{round(side.rare_recall * support)} of {support}")
                 s = task.spread(approach, "rare_recall")
-                put(f"{key}_{rare}_recall_range", _range(s["min"], s["max"]))
+                put(f"{key}_{rare}_recall_range", interval_text(s["min"], s["max"]))
                 p = task.spread(approach, "rare_precision")
-                put(f"{key}_{rare}_precision_range", _range(p["min"], p["max"]))
+                put(f"{key}_{rare}_precision_range", interval_text(p["min"], p["max"]))
         # Who is ahead on the main label: a sign test on the same rows.
         for a, b in ((FINE_TUNING, PROMPTING), (EMBEDDINGS, PROMPTING), (FINE_TUNING, EMBEDDINGS)):
             if a in task.sides and b in task.sides:
@@ -145,7 +141,7 @@ def facts() -> dict[str, str]:
                     by_size.setdefault(int(row["labelled"]), []).append(row["accuracy"])
             for size, values in by_size.items():
                 put(f"{name}_curve_{size}_mean", sum(values) / len(values), ".2f")
-                put(f"{name}_curve_{size}_range", _range(min(values), max(values)))
+                put(f"{name}_curve_{size}_range", interval_text(min(values), max(values)))
             best = max(r["accuracy"] for r in curve if r["approach"] == PROMPTING)
             put(f"{name}_curve_best_prompt", best, ".2f")
             crossing = crossing_point(curve)
@@ -168,7 +164,7 @@ def today_facts() -> dict[str, str]:
 
     def score(name: str, s: Any) -> None:
         put(f"{name}_acc", s.accuracy, ".2f")
-        put(f"{name}_ci", _range(*s.interval))
+        put(f"{name}_ci", interval_text(*s.interval))
         put(f"{name}_correct", f"{s.correct} of {s.n}")
 
     def shots(k: int) -> str:

@@ -28,7 +28,7 @@ from tune_or_prompt.approaches import prompting as P
 from tune_or_prompt.ground.data import FOLDER, load
 from tune_or_prompt.ground.models import LoadedModel
 from tune_or_prompt.ground.registry import Target, balanced_sample, target
-from tune_or_prompt.ground.scores import paired_difference, wilson_interval
+from tune_or_prompt.ground.scores import Score, Verdict, paired_verdict
 
 from . import costs
 
@@ -37,73 +37,6 @@ from . import costs
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Score:
-    """Correct answers out of ``n``, with the 95% Wilson interval of the accuracy."""
-
-    correct: int
-    n: int
-
-    @classmethod
-    def of(cls, gold: Sequence[str], predicted: Sequence[str | None]) -> Score:
-        """Score predictions against gold labels (None counts as wrong)."""
-        return cls(sum(g == p for g, p in zip(gold, predicted, strict=True)), len(gold))
-
-    @property
-    def accuracy(self) -> float:
-        return self.correct / self.n if self.n else float("nan")
-
-    @property
-    def interval(self) -> tuple[float, float]:
-        return wilson_interval(self.correct, self.n)
-
-    @property
-    def interval_text(self) -> str:
-        """The interval as the pages write it: "0.18–0.43"."""
-        low, high = self.interval
-        return f"{low:.2f}–{high:.2f}"
-
-    @property
-    def count_text(self) -> str:
-        """ "14 of 48"."""
-        return f"{self.correct} of {self.n}"
-
-    def __str__(self) -> str:
-        low, high = self.interval
-        return f"{self.accuracy:.1%} ({self.correct}/{self.n}; 95% CI {low:.0%}-{high:.0%})"
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """Two approaches on the same rows: the rows only ``a`` / only ``b`` gets right, and the
-    sign-test p-value (`metrics.paired_difference`); below ``level`` one is ahead, else a tie."""
-
-    a: str
-    b: str
-    only_a: int
-    only_b: int
-    p_value: float
-    level: float = 0.05
-
-    @property
-    def text(self) -> str:
-        if self.p_value >= self.level:
-            return "a tie"
-        return f"{self.a if self.only_a > self.only_b else self.b} ahead"
-
-    def __str__(self) -> str:
-        p = "p < 0.01" if self.p_value < 0.01 else f"p = {self.p_value:.2f}"
-        rows = "row" if self.only_a == 1 else "rows"
-        return (f"{self.text} ({self.a} alone right on {self.only_a} {rows}, {self.b} alone "
-                f"on {self.only_b}; sign test {p})")
-
-
-def paired_verdict(gold: Sequence[str], a: Sequence[str | None], b: Sequence[str | None],
-                   name_a: str, name_b: str, level: float = 0.05) -> Verdict:
-    """The `Verdict` on two sets of predictions for the same rows (the rule of
-    `compare.verdict`, for any two named prediction lists)."""
-    only_a, only_b, p = paired_difference(list(gold), list(a), list(b))
-    return Verdict(name_a, name_b, only_a, only_b, p, level)
 
 
 def _ids(rows: Sequence[dict[str, Any]]) -> list[str]:
@@ -650,8 +583,7 @@ def reference_run() -> TodayRun:
 
 
 __all__ = ["ConstrainedResult", "DemoChoiceResult", "DistillResult", "EvalRun", "ManyShotResult",
-           "RowResult", "Score", "ShotPoint", "Verdict", "compare_runs", "constrained_output",
-           "distill", "evaluation_set", "exact_answer", "load_run", "many_shot", "max_shots",
-           "ManyShotTest", "ReferenceSettings", "TodayRun", "load_reference", "measure",
-           "paired_verdict", "reference_run", "retrieved_vs_fixed", "save_reference",
-           "save_run", "score_prompt"]
+           "RowResult", "ShotPoint", "compare_runs", "constrained_output", "distill",
+           "evaluation_set", "exact_answer", "load_run", "many_shot", "max_shots", "ManyShotTest",
+           "ReferenceSettings", "TodayRun", "load_reference", "measure", "reference_run",
+           "retrieved_vs_fixed", "save_reference", "save_run", "score_prompt"]

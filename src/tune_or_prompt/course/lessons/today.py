@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from tune_or_prompt.ground.registry import target
+from tune_or_prompt.ground.scores import Score
 from tune_or_prompt.measure import costs
 from tune_or_prompt.measure.plots import COLOURS, MARKERS, _figure
-from tune_or_prompt.measure.today import Score, TodayRun, compare_runs
+from tune_or_prompt.measure.today import TodayRun, compare_runs
 
 
 def _row(name: str, score: Score, **more: Any) -> dict[str, Any]:
