@@ -24,6 +24,7 @@ from tune_or_prompt.ground.data import load
 from tune_or_prompt.ground.models import LoadedModel
 from tune_or_prompt.ground.registry import Target, balanced_sample, target
 from tune_or_prompt.ground.scores import classification_report, latency_summary
+from tune_or_prompt.ground.tokens import count
 
 PLACEHOLDER = "\x00QUERY\x00"
 ANSWER_PREFIX = "Answer:"
@@ -358,7 +359,7 @@ def check_prompt_fits(task_name: str, k: int, strategy: str = "balanced", seed: 
 
     def tokens(shots: int) -> int:
         text = plain_prompt(task, choose_demos(task, shots, strategy, seed), "", describe)
-        return len(tokenizer.encode(text, add_special_tokens=False).ids)
+        return count(tokenizer, [text])[0]
 
     needed = tokens(k)
     if needed + room <= context:

@@ -1,5 +1,6 @@
-"""What an approach costs, in one place: the prices (`Prices`), the token count that prices a
-prompt (`TokenCounter`, `PromptSize`), every cost formula and the break-even arithmetic.
+"""What an approach costs, in one place: the prices (`Prices`), the size of a prompt in tokens
+(`PromptSize`, counted by `tokens.TokenCounter`), every cost formula and the break-even
+arithmetic.
 
 An approach has a set-up cost (paid once: labelling, training), a cost per query (tokens sent to
 a hosted model, or seconds of a serverless function) and, when it runs on a machine you rent, a
@@ -169,43 +170,6 @@ def price_columns(*models: str, prices: Prices | None = None,
 # ---------------------------------------------------------------------------------------------
 # Tokens: the one place that counts what a prompt sends
 # ---------------------------------------------------------------------------------------------
-
-
-class TokenCounter:
-    """Counts tokens with a generative model's tokenizer (default: the embedded SmolLM2-135M),
-    without loading the model's weights: counting tokens is all the cost arithmetic needs.
-
-    The embedded model's tokenizer is read straight from its ``tokenizer.json`` with the light
-    ``tokenizers`` library; a hub model's goes through transformers."""
-
-    def __init__(self, name: str | None = None, source: str | None = None):
-        from tune_or_prompt.ground.models import (
-            embedded_dir,
-            fast_tokenizer,
-            get_spec,
-            quiet_transformers,
-        )
-        from tune_or_prompt.ground.settings import model_source
-
-        spec = get_spec(name, "generative")
-        self.name = spec.name
-        if model_source(source) == "hub":
-            from transformers import AutoTokenizer
-
-            with quiet_transformers():
-                self._hf = AutoTokenizer.from_pretrained(spec.hub_id)
-            self._fast = None
-        else:
-            embedded_dir(spec)  # a clear error for a model that is not embedded
-            self._fast = fast_tokenizer("generative")  # the one embedded generative model
-            self._hf = None
-
-    def count(self, texts: Sequence[str]) -> list[int]:
-        """Tokens in each text, special tokens not added (as the prompting code counts them)."""
-        if self._fast is not None:
-            return [len(e.ids) for e in self._fast.encode_batch(list(texts),
-                                                                add_special_tokens=False)]
-        return [len(ids) for ids in self._hf(list(texts), add_special_tokens=False)["input_ids"]]
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from tune_or_prompt.ground.data import FOLDER, load
 from tune_or_prompt.ground.models import LoadedModel
 from tune_or_prompt.ground.registry import Target, balanced_sample, target
 from tune_or_prompt.ground.scores import Score, Verdict, paired_verdict
+from tune_or_prompt.ground.tokens import TokenCounter
 
 from . import costs
 
@@ -198,7 +199,7 @@ def many_shot(llm: LoadedModel, rows: Sequence[dict[str, Any]], shots: Sequence[
     for k in shots:
         P.check_prompt_fits(task_name, k, seed=seed)  # raises, naming the largest k that fits
     task = target(task_name)
-    counter = costs.TokenCounter()
+    counter = TokenCounter()
     result = ManyShotResult(task_name, len(rows), max_shots(task_name, seed),
                             P.context_tokens(llm), model)
     for k in shots:

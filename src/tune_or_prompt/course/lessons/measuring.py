@@ -11,6 +11,7 @@ import numpy as np
 
 from tune_or_prompt.ground.data import TARGETS, label_of, load
 from tune_or_prompt.ground.scores import wilson_interval as wilson_interval  # its home is metrics
+from tune_or_prompt.ground.tokens import TokenCounter
 from tune_or_prompt.measure import costs
 from tune_or_prompt.measure.costs import PRICES, Prices
 from tune_or_prompt.measure.plots import COLOURS, _figure
@@ -133,7 +134,7 @@ def prompt_costs(shots: Sequence[int] = (0, 1, 2, 4, 8, 16), queries: int = 50,
     would cost at a hosted ``model``'s per-token prices, no prompt cache. ``reasoning_tokens``:
     thinking tokens per answer where the model bills them (0: thinking turned off, the default
     here; None: the price file's assumption)."""
-    counter = costs.TokenCounter()
+    counter = TokenCounter()
     texts = [r["text"] for r in load("tickets", "test")[:queries]]
     rows = []
     for k in shots:

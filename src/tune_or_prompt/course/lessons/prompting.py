@@ -16,6 +16,7 @@ from tune_or_prompt.approaches import prompting as P
 from tune_or_prompt.ground.data import load
 from tune_or_prompt.ground.models import LoadedModel
 from tune_or_prompt.ground.registry import TARGETS, Target
+from tune_or_prompt.ground.tokens import count
 
 # Made up for this lesson: Quillfield Bank is fictional, and so are its products and prices.
 PRODUCT_FACTS: tuple[str, ...] = (
@@ -37,7 +38,7 @@ GROUNDED_SYSTEM = ("You are Quillfield Bank's support assistant. Answer in one s
 
 def tokens(llm: LoadedModel, text: str) -> int:
     """Tokens the model reads for ``text``."""
-    return len(llm.tokenizer(text, add_special_tokens=False)["input_ids"])
+    return count(llm.tokenizer, [text])[0]
 
 
 def demonstration_text(task: Target, row: dict[str, Any]) -> str:
@@ -78,9 +79,9 @@ def context_budget(llm: LoadedModel, task_name: str = "intent") -> dict[str, flo
     header = tokens(llm, start)
     in_place = [start + demonstration_text(task, r) for r in train]  # as demonstration_tokens
     queries = [f"Message: {r['text']}\n{P.ANSWER_PREFIX}" for r in train]
-    counts = llm.tokenizer(in_place + queries, add_special_tokens=False)["input_ids"]
-    per_demo = float(np.mean([len(ids) - header for ids in counts[:len(train)]]))
-    per_query = float(np.mean([len(ids) for ids in counts[len(train):]]))
+    counts = count(llm.tokenizer, in_place + queries)
+    per_demo = float(np.mean([n - header for n in counts[:len(train)]]))
+    per_query = float(np.mean(counts[len(train):]))
     fits = int((window - header - per_query - 1) // per_demo)
     return {"context window": window, "instruction tokens": header,
             "tokens per demonstration (mean)": round(per_demo, 1),

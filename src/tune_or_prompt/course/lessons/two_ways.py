@@ -59,20 +59,19 @@ def prompt_tokens(text: str, demos: Sequence[dict[str, Any]], target: str = "int
     """Tokens SmolLM2 reads for ``text`` in the k-shot plain prompt with ``demos``, counted as
     `prompting.run` counts them (the shared prefix, then the query with the answer cue)."""
     from tune_or_prompt.ground.models import fast_tokenizer
+    from tune_or_prompt.ground.tokens import count
 
-    tokenizer = fast_tokenizer("generative")
     parts = P.split_prompt(None, TARGETS[target], demos)  # the plain style needs no model
-    return sum(len(tokenizer.encode(piece, add_special_tokens=False).ids)
-               for piece in (parts.prefix, text + parts.suffix))
+    return sum(count(fast_tokenizer("generative"), [parts.prefix, text + parts.suffix]))
 
 
 def encoder_tokens(text: str) -> int:
     """Tokens the fine-tuned encoder reads for ``text``: [CLS], the text, [SEP], cut at the
     fine-tuning length limit."""
     from tune_or_prompt.approaches.finetuning import MAX_LENGTH
-    from tune_or_prompt.ground.models import fast_tokenizer
+    from tune_or_prompt.ground.tokens import encoder_tokens as count_encoder_tokens
 
-    return min(len(fast_tokenizer("encoder").encode(text).ids), MAX_LENGTH)
+    return count_encoder_tokens(text, MAX_LENGTH)
 
 
 def reference_demos(target: str = "intent", run=None):
