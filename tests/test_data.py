@@ -20,6 +20,7 @@ from tune_or_prompt.ground.data import (
     label_of,
     load,
 )
+from tune_or_prompt.ground.registry import bundled, dataset, target
 
 
 def tokens(text: str) -> frozenset[str]:
@@ -59,10 +60,10 @@ def test_review_counts_balance_and_hard_cases(reviews):
     assert sum(hard.values()) >= 0.2 * len(reviews)
 
 
-@pytest.mark.parametrize("name", ["tickets", "reviews"])
+@pytest.mark.parametrize("name", bundled())  # every bundled dataset, from the registry
 def test_splits_are_stratified(name):
     rows = load(name)
-    key = "intent" if name == "tickets" else "label"
+    key = target(dataset(name).main).field
     for split in SPLITS:
         part = load(name, split)
         assert part and all(r["split"] == split for r in part)
@@ -72,7 +73,7 @@ def test_splits_are_stratified(name):
             assert abs(share[label] / len(part) - n / len(rows)) < 0.03, (split, label)
 
 
-@pytest.mark.parametrize("name", ["tickets", "reviews"])
+@pytest.mark.parametrize("name", bundled())  # every bundled dataset, from the registry
 def test_no_near_duplicates_anywhere(name):
     """Token Jaccard below 0.6 for every pair: within and across splits (no leakage)."""
     rows = load(name)
@@ -83,7 +84,7 @@ def test_no_near_duplicates_anywhere(name):
     assert len({r["text"].strip().lower() for r in rows}) == len(rows)
 
 
-@pytest.mark.parametrize("name", ["tickets", "reviews"])
+@pytest.mark.parametrize("name", bundled())  # every bundled dataset, from the registry
 def test_no_template_dominates(name):
     rows = load(name)
     openings = Counter(" ".join(r["text"].lower().split()[:3]) for r in rows)
