@@ -653,10 +653,10 @@ SHORT_NAMES = {PROMPTING: "prompting", FINE_TUNING: "fine-tuning", EMBEDDINGS: "
                API: "the API model"}
 
 
-def verdict(sides: Mapping[str, Side], a: str, b: str, level: float = 0.05) -> str:
-    """Which of two approaches is more accurate on the dataset's main label, judged on the
-    same rows: "<name> ahead" when a sign test on the rows exactly one of them gets right
-    (`metrics.paired_difference`) gives p < ``level``, otherwise "a tie"."""
+def paired(sides: Mapping[str, Side], a: str, b: str) -> tuple[int, int, float]:
+    """Two approaches on the same test rows, on the dataset's main label: the rows only ``a``
+    gets right, the rows only ``b`` gets right, and the sign test's p-value
+    (`metrics.paired_difference`)."""
     from .metrics import paired_difference
 
     main = dataset(sides[a].task).main
@@ -664,8 +664,14 @@ def verdict(sides: Mapping[str, Side], a: str, b: str, level: float = 0.05) -> s
     ids = list(answers[a])
     gold_rows = {str(r["id"]): r for r in load(sides[a].task, "test")}
     gold = [label_of(gold_rows[i], main) for i in ids]
-    wins_a, wins_b, p = paired_difference(gold, [answers[a][i] for i in ids],
-                                          [answers[b][i] for i in ids])
+    return paired_difference(gold, [answers[a][i] for i in ids], [answers[b][i] for i in ids])
+
+
+def verdict(sides: Mapping[str, Side], a: str, b: str, level: float = 0.05) -> str:
+    """Which of two approaches is more accurate on the dataset's main label, judged on the
+    same rows: "<name> ahead" when a sign test on the rows exactly one of them gets right
+    (`paired`) gives p < ``level``, otherwise "a tie"."""
+    wins_a, wins_b, p = paired(sides, a, b)
     if p >= level:
         return "a tie"
     return f"{SHORT_NAMES[a if wins_a > wins_b else b]} ahead"
