@@ -2,7 +2,10 @@
 evidence, and the named situations of the lessons and the decision guide with their verdicts.
 
 The evidence is drawn: paired counts (the rows only one option got right) from clear wins to
-ties, latencies, tokens and curves; or it is the course's reference run. The prompt's measured
+ties, latencies, tokens and curves; or it is the course's reference run. Both trained
+approaches learn from the same labelled examples, as in the head-to-head (`compare.Settings.
+train_size`): with different sizes, more labels could bring in one trained option, beating the
+other, and leave the prompt as the cheaper of the two left. The prompt's measured
 p95 is drawn at least the encoders' (a generative model reading a prompt of examples against an
 encoder reading one query on the same CPU), which the latency property relies on: a tie on cost
 goes to the simpler option, and with an encoder slower than the prompt a tighter budget could
@@ -37,6 +40,7 @@ def task_evidence(draw, equal: bool = False) -> D.TaskEvidence:
     for a, b in pairs if emb else pairs[:1]:
         x = draw(right)
         counts.append((a, b, x, x if equal else draw(right)))
+    labelled = draw(st.sampled_from([100, 200, 400]))  # both trained on the same examples
     tuned_p95 = draw(st.floats(2, 400))
     emb_p95 = draw(st.floats(2, 400))
     acc = st.floats(0.2, 1.0)
@@ -44,13 +48,13 @@ def task_evidence(draw, equal: bool = False) -> D.TaskEvidence:
         task="intent", prompt_accuracy=draw(acc),
         prompt_p95_ms=max(tuned_p95, emb_p95 if emb else 0) + draw(st.floats(0, 2000)),
         prompt_tokens=draw(st.floats(20, 3000)), prompt_cpu_s_per_query=draw(st.floats(0.01, 2)),
-        finetune_accuracy=draw(acc), finetune_labelled=draw(st.sampled_from([100, 200, 400])),
+        finetune_accuracy=draw(acc), finetune_labelled=labelled,
         finetune_p95_ms=tuned_p95, finetune_cpu_s_per_query=draw(st.floats(0.001, 0.2)),
         train_cpu_seconds=draw(st.floats(1, 500)),
         curve=((8, draw(acc)), (32, draw(acc)), (128, draw(acc))),
         requests_per_item=draw(st.sampled_from([1, 2])),
         embeddings_accuracy=draw(acc) if emb else None,
-        embeddings_labelled=draw(st.sampled_from([100, 200, 400])) if emb else None,
+        embeddings_labelled=labelled if emb else None,
         embeddings_p95_ms=emb_p95 if emb else None,
         embeddings_train_cpu_seconds=draw(st.floats(0.1, 50)) if emb else None,
         embeddings_cpu_s_per_query=draw(st.floats(0.001, 0.2)) if emb else None,
@@ -107,10 +111,14 @@ def test_holding_more_labels_never_makes_training_less_favourable(situation, ev,
 
 
 @settings(max_examples=examples(2000), deadline=None)
-@given(situation=situations(), ev=evidence(), factor=st.floats(1.01, 50))
-def test_a_dearer_prompt_never_makes_prompting_more_favourable(situation, ev, factor):
+@given(situation=situations(), ev=evidence(), factor=st.floats(1.01, 50), local=st.booleans())
+def test_a_dearer_prompt_never_makes_prompting_more_favourable(situation, ev, factor, local):
     """Dearer: more tokens per query to a hosted model, or more CPU time per query for the
-    model you run (the prompt's measured latency unchanged)."""
+    model you run (the prompt's measured latency unchanged). Half the situations prompt the
+    small local model: a hosted model's quality is unknown, so its price never reaches a
+    verdict (rule 4), and only a measured prompt tests the cost rule."""
+    if local:
+        situation = replace(situation, prompt_model=D.SMALL_LOCAL)
     task = ev.for_task(situation.specialisation)
     tokens = situation.prompt_tokens or task.prompt_tokens
     dearer_task = replace(task, prompt_cpu_s_per_query=task.prompt_cpu_s_per_query * factor)
@@ -253,3 +261,15 @@ def test_new_situation_fields_are_checked():
         replace(LESSON_7, hosted_p95_ms=0)
     with pytest.raises(ValueError, match="horizon_months"):
         D.Costing(horizon_months=0)
+
+
+def test_sign_tests_that_contradict_each_other_still_give_one_answer():
+    """The prompt ahead of the fine-tuned encoder, embeddings + classifier ahead of the prompt,
+    the fine-tuned encoder ahead of embeddings + classifier: the prompt is compared with each
+    trained option first, so the prompt and the fine-tuned encoder are ruled out."""
+    task = replace(D.reference_evidence().specialised,
+                   paired=((D.PROMPT, D.FINE_TUNE, 12, 0), (D.PROMPT, D.EMBEDDINGS, 0, 12),
+                           (D.FINE_TUNE, D.EMBEDDINGS, 12, 0)))
+    ev = replace(D.reference_evidence(), specialised=task)
+    rec = D.recommend(replace(LESSON_7, latency_budget_ms=3000), ev)
+    assert (rec.choice, rec.rule) == (D.EMBEDDINGS, "quality")

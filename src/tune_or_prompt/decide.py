@@ -667,59 +667,69 @@ def _ahead(wins: int, losses: int) -> bool:
 
 def rule_quality(case: Case, rule: Rule) -> None:
     """An option is ruled out when another is more accurate by the sign test on the same rows
-    (p < `LEVEL`); otherwise the two are tied. A trained option's measurement counts for your
-    labels when you have at least as many as it was trained on; with fewer (rule 2 has left
-    out those that were not ahead even then), its quality is unknown."""
+    (p < `LEVEL`); otherwise the two are tied. The prompt is compared with each trained option
+    first, then the trained options left with each other, so that tests which contradict each
+    other (A ahead of B, B of C, C of A) still give one answer. A trained option's measurement
+    counts for your labels when you have at least as many as it was trained on; with fewer
+    (rule 2 has left out those that were not ahead even then), its quality is unknown."""
     s, task = case.situation, case.task
     if not case.local and PROMPT in case.open:
         case.unknown[PROMPT] = f"no {case.prompt_model} model was measured here"
-    known = [o for o in OPTIONS if o in case.open and o not in case.unknown]
     carried = {o: s.labels >= _trained_on(task, o) for o in (FINE_TUNE, EMBEDDINGS)}
-    wins: dict[str, set[str]] = {o: set() for o in OPTIONS}  # loser -> the options ahead of it
-    texts = []
-    for a, b in itertools.combinations(known, 2):
-        if a != PROMPT and not (carried[a] and carried[b]):
-            continue  # two trained models measured with more labels than you hold
+    texts: list[str] = []
+
+    def known() -> list[str]:
+        return [o for o in OPTIONS if o in case.open and o not in case.unknown]
+
+    def ahead(a: str, b: str) -> str | None:
+        """The sign test's winner of ``a`` against ``b`` (None: tied), said in ``texts``."""
         counts = task.paired_counts(a, b)
         if counts is None:
             texts.append(f"{_name(case, a)} and {_name(case, b)} were not compared on the same "
                          "rows: tied on quality")
-            continue
+            return None
         only_a, only_b = counts
         p = sign_test(only_a, only_b)
         test = (f"on the same {_rows(task)}, {_name(case, a)} alone got {only_a} right and "
                 f"{_name(case, b)} (trained on {_trained_on(task, b):,} labelled examples) "
                 f"alone got {only_b} right: sign test p = {p:.3f}")
-        if p >= LEVEL or only_a == only_b:
+        if not (_ahead(only_a, only_b) or _ahead(only_b, only_a)):
             texts.append(f"{test}, not below {LEVEL}: tied on quality (accuracy "
                          f"{_accuracy(task, a):.2f} and {_accuracy(task, b):.2f}, a difference "
                          "the test does not confirm)")
-            continue
+            return None
         winner, loser = (a, b) if only_a > only_b else (b, a)
-        wins[loser].add(winner)
         texts.append(f"{test} < {LEVEL}: {_name(case, winner)} is more accurate (accuracy "
                      f"{_accuracy(task, winner):.2f} against {_accuracy(task, loser):.2f})")
+        return winner
+
+    # 1. The (measured) prompt against each trained option.
+    out: set[str] = set()
+    if PROMPT in known():
+        for option in [o for o in known() if o != PROMPT]:
+            winner = ahead(PROMPT, option)
+            measured = _trained_on(task, option)
+            if winner == option and not carried[option]:  # ahead, but with more labels
+                case.unknown[option] = (f"it was ahead with {measured:,} labelled examples; "
+                                        f"with your {s.labels:,} it was not measured")
+            elif winner is not None:
+                out.add(PROMPT if winner == option else option)
+            elif not carried[option] and task.paired_counts(PROMPT, option) is None:
+                case.unknown[option] = (f"it was not compared with the prompt, and was "
+                                        f"measured with {measured:,} labelled examples, not "
+                                        f"your {s.labels:,}")
     for option in (FINE_TUNE, EMBEDDINGS):
-        if option not in known or carried[option]:
-            continue
-        measured = _trained_on(task, option)
-        if option in wins[PROMPT]:
-            wins[PROMPT].discard(option)
-            case.unknown[option] = (f"it was ahead with {measured:,} labelled examples; with "
-                                    f"your {s.labels:,} it was not measured")
-        elif PROMPT in known and task.paired_counts(PROMPT, option) is None:
-            case.unknown[option] = (f"it was not compared with the prompt; it was measured "
-                                    f"with {measured:,} labelled examples, not your "
-                                    f"{s.labels:,}")
-        elif PROMPT not in known:
-            case.unknown[option] = (f"it was measured with {measured:,} labelled examples, "
-                                    f"not with your {s.labels:,}")
-    losers = [o for o in case.open if wins[o]]
-    if losers and len(losers) == len(case.open):  # every option beaten by another: no order
-        texts.append("each option is beaten by another, so none is ruled out on quality")
-        losers = []
-    for loser in losers:
-        case.rule_out(loser, rule.name)
+        if option in known() and PROMPT not in known() and not carried[option]:
+            case.unknown[option] = (f"it was measured with {_trained_on(task, option):,} "
+                                    f"labelled examples, not with your {s.labels:,}")
+    for option in out:
+        case.rule_out(option, rule.name)
+    # 2. The trained options left, with each other (both measured for your labels).
+    trained = [o for o in known() if o != PROMPT and carried[o]]
+    if len(trained) == 2:
+        winner = ahead(*trained)
+        if winner is not None:
+            case.rule_out(next(o for o in trained if o != winner), rule.name)
     if texts:
         case.say(rule, "; ".join(texts) + ".")
 
