@@ -878,7 +878,9 @@ RULES = (
          "Text that may not leave your machines rules out hosted models and vendor "
          "fine-tuning.", rule_data),
     Rule(2, "what can be trained",
-         "No labels, too few, or labels applied unevenly: nothing to train.", rule_trainable),
+         "No labels, too few, or labels applied unevenly: nothing to train; fewer labels "
+         "than a trained option was measured with, where even then it was not ahead of the "
+         "prompt: not that option.", rule_trainable),
     Rule(3, "quality",
          f"One option beats another only when the sign test on the same rows says so "
          f"(p < {LEVEL}); otherwise they are tied.", rule_quality),
