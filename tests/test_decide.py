@@ -13,25 +13,31 @@ from hypothesis import strategies as st
 from properties import examples
 
 from tune_or_prompt.course import decide as D
+from tune_or_prompt.ground.scores import sign_test
 from tune_or_prompt.measure.costs import Prices
 
 GENERAL = D.TaskEvidence(
     task="sentiment", prompt_accuracy=0.95, prompt_p95_ms=120, prompt_tokens=150,
     prompt_cpu_s_per_query=0.2, finetune_accuracy=0.9, finetune_labelled=200,
     finetune_p95_ms=20, finetune_cpu_s_per_query=0.03, train_cpu_seconds=40,
-    curve=((8, 0.6), (32, 0.8), (128, 0.88)))
+    curve=((8, 0.6), (32, 0.8), (128, 0.88)), dataset="reviews", test_rows=80,
+    paired=(("prompt", "fine-tune", 6, 2),))  # 0.95 against 0.90: a tie by the sign test
 SPECIALISED = replace(GENERAL, task="intent", prompt_accuracy=0.6, prompt_tokens=800,
-                      finetune_accuracy=0.9, prompt_p95_ms=400)
+                      finetune_accuracy=0.9, prompt_p95_ms=400, dataset="tickets",
+                      paired=(("prompt", "fine-tune", 2, 26),))  # fine-tuning ahead
 EVIDENCE = D.Evidence(GENERAL, SPECIALISED, "test evidence",
                       Prices(usd_per_cpu_hour=0.05, usd_per_million_input_tokens=0.15,
                              usd_per_million_output_tokens=0.6, usd_per_label=0.25,
                              bills_reasoning=False, frontier_usd_per_million_input_tokens=2.5,
                              frontier_usd_per_million_output_tokens=10.0,
                              frontier_bills_reasoning=False))
-# The same, with embeddings + a classifier measured one point behind the fine-tuned encoder.
+# The same, with embeddings + a classifier measured one point behind the fine-tuned encoder
+# (a tie by the sign test) and ahead of the prompt.
 WITH_EMBEDDINGS = replace(EVIDENCE, specialised=replace(
     SPECIALISED, embeddings_accuracy=0.89, embeddings_labelled=200, embeddings_p95_ms=25,
-    embeddings_train_cpu_seconds=3))
+    embeddings_train_cpu_seconds=3, embeddings_cpu_s_per_query=0.03,
+    paired=(("prompt", "fine-tune", 2, 26), ("prompt", "embeddings + classifier", 2, 25),
+            ("fine-tune", "embeddings + classifier", 3, 2))))
 
 
 def situation(**changes) -> D.Situation:
@@ -40,17 +46,16 @@ def situation(**changes) -> D.Situation:
     return D.Situation(**{**base, **changes})
 
 
-def test_interpolation_on_a_log_scale():
-    # Between (8, 0.6) and (32, 0.8): 16 is halfway on a log scale.
-    assert GENERAL.finetune_accuracy_at(16) == pytest.approx(0.7)
-    assert GENERAL.finetune_accuracy_at(4) is None
-    assert GENERAL.finetune_accuracy_at(200) == pytest.approx(0.9)
-    assert GENERAL.finetune_accuracy_at(5000) == pytest.approx(0.9)  # no extrapolation upwards
+def test_the_curve_is_quoted_at_a_measured_size_never_interpolated():
+    assert GENERAL.curve_at(16) == (8, 0.6)
+    assert GENERAL.curve_at(4) is None
+    assert GENERAL.curve_at(5000) == (128, 0.88)  # no extrapolation upwards
 
 
 def test_no_labels_means_prompt_and_retrieval_when_facts_change():
     rec = D.recommend(situation(labelled_examples=0), EVIDENCE)
-    assert rec.choice == "prompt" and "no labelled examples" in rec.reasons[0]
+    assert rec.choice == "prompt" and rec.rule == "what can be trained"
+    assert any("no labelled examples" in r for r in rec.reasons)
     assert D.recommend(situation(labelled_examples=0, knowledge_changes="weekly"),
                        EVIDENCE).choice == "prompt + retrieval"
 
@@ -62,23 +67,27 @@ def test_specialised_task_with_labels_is_fine_tuned_and_hybrid_when_facts_change
     assert D.recommend(situation(knowledge_changes="weekly"), EVIDENCE).choice == "hybrid"
 
 
-def test_general_task_where_the_prompt_is_better_stays_a_prompt():
+def test_general_task_where_the_prompt_is_as_good_stays_a_prompt():
+    # 0.95 against 0.90 is 6 against 2 rows: a tie, so cost decides, and the prompt is cheaper.
     rec = D.recommend(situation(specialisation="general", queries_per_day=100), EVIDENCE)
-    assert rec.choice == "prompt"
-    assert any("already better" in r for r in rec.reasons)
+    assert rec.choice == "prompt" and rec.rule == "cost"
+    assert any("tied on quality" in r for r in rec.reasons)
 
 
 def test_a_tight_latency_budget_counts_for_fine_tuning():
-    rec = D.recommend(situation(specialisation="general", latency_budget_ms=50,
-                                labelled_examples=30), EVIDENCE)
-    assert any(r.startswith("Latency favours fine-tuning") for r in rec.reasons)
-    neither = D.recommend(situation(latency_budget_ms=5), EVIDENCE)
-    assert any(r.startswith("Neither fits") for r in neither.reasons)
+    rec = D.recommend(situation(specialisation="general", latency_budget_ms=50), EVIDENCE)
+    assert rec.choice == "fine-tune" and rec.rule == "latency"
+    assert any(r.startswith("Rule 5 (latency)") and "ruled out" in r for r in rec.reasons)
+    neither = D.recommend(situation(specialisation="general", latency_budget_ms=5), EVIDENCE)
+    assert neither.choice == "measure first" and neither.rule == "latency"
+    assert any("none fits" in r for r in neither.reasons)
 
 
 def test_break_even_days_by_hand():
-    # Served serverless: no daily cost, so the break-even is the plain ratio.
-    rec = D.recommend(situation(queries_per_day=1000, serving="serverless"), EVIDENCE)
+    # Served serverless: no daily cost, so the break-even is the plain ratio. The 200 labels
+    # are still to make (labels already held cost nothing).
+    rec = D.recommend(situation(labelled_examples=0, labels_to_make=200, queries_per_day=1000,
+                                serving="serverless"), EVIDENCE)
     prices = EVIDENCE.prices
     setup = 200 * 0.25 + 40 * 0.05 / 3600
     tuned_per_query = (0.03 * prices.serverless_gb_per_vcpu * prices.serverless_usd_per_gb_second
@@ -88,7 +97,8 @@ def test_break_even_days_by_hand():
     assert rec.numbers["setup_usd"] == pytest.approx(setup)
     assert rec.numbers["days_to_break_even"] == pytest.approx(
         setup / (prompt_per_query - tuned_per_query) / 1000)
-    frontier = D.recommend(situation(prompt_model="frontier API", serving="serverless"),
+    frontier = D.recommend(situation(labelled_examples=0, labels_to_make=200,
+                                     prompt_model="frontier API", serving="serverless"),
                            EVIDENCE)
     gap = 800 * 2.5e-6 + 10e-6 - tuned_per_query
     assert frontier.numbers["days_to_break_even"] == pytest.approx(setup / gap / 1000)
@@ -97,25 +107,25 @@ def test_break_even_days_by_hand():
 def test_an_idle_server_can_mean_never_and_says_why():
     rec = D.recommend(situation(queries_per_day=100, prompt_model="frontier API"), EVIDENCE)
     assert math.isinf(rec.numbers["days_to_break_even"])
-    cost = next(r for r in rec.reasons if r.startswith("Cost"))
-    assert "never pays for itself" in cost and "daily cost" in cost
-    both_local = D.recommend(situation(queries_per_day=100), EVIDENCE)
-    assert "same server" in next(r for r in both_local.reasons if r.startswith("Cost"))
+    # The idle server is in the fine-tuned encoder's total cost, by name and amount.
+    server = 365.25 * 24 * 2 * EVIDENCE.prices.usd_per_cpu_hour
+    assert any(f"fine-tune ${rec.numbers['tco_fine_tune_usd']:,.0f} (serving ${server:,.0f}"
+               in r for r in rec.reasons)
 
 
 def test_helper_numbers_are_the_cost_table():
     rows = D.cost_table(EVIDENCE, volumes=(100, 3000), labelled_examples=200)
     assert len(rows) == 2 * len(D.SERVING) * len(D.PROMPT_MODELS)
     for row in rows:
-        rec = D.recommend(situation(queries_per_day=row["requests a day"],
+        rec = D.recommend(situation(labelled_examples=0, labels_to_make=200,
+                                    queries_per_day=row["requests a day"],
                                     serving=row["serving"], prompt_model=row["prompt model"]),
                           EVIDENCE)
         assert rec.numbers["prompt_usd_per_1000"] == pytest.approx(row["prompt USD per 1,000"])
         assert rec.numbers["finetune_usd_per_1000"] == pytest.approx(
             row["fine-tuned USD per 1,000"])
         assert rec.numbers["days_to_break_even"] == pytest.approx(row["days to break even"])
-        cost = next(r for r in rec.reasons if r.startswith("Cost"))
-        assert f"${row['prompt USD per 1,000']:,.4f}" in cost
+        assert rec.numbers["setup_usd"] == pytest.approx(row["fine-tuned set-up USD"])
 
 
 def test_unmeasured_models_say_so_and_quote_only_labelled_published_figures():
@@ -253,27 +263,33 @@ def test_a_situation_for_each_of_the_six_choices():
 def test_embeddings_are_recommended_with_their_measured_numbers():
     rec = D.recommend(situation(), WITH_EMBEDDINGS)
     assert rec.choice == D.EMBEDDINGS and rec.numbers["embeddings_accuracy"] == 0.89
-    emb = next(r for r in rec.reasons if "frozen encoder's embeddings" in r)
-    assert "0.89" in emb and "0.90" in emb and "200 labelled" in emb  # both measured numbers
-    assert "3 CPU seconds against 40" in emb  # and what training each cost
+    assert rec.rule == "cost"  # tied with the fine-tuned encoder on quality: the simpler
+    emb = next(r for r in rec.reasons if "the fine-tuned encoder alone got 3" in r)
+    assert "0.90 and 0.89" in emb and "200 labelled" in emb  # both measured numbers
+    training = next(r for r in rec.reasons if r.startswith("Training measured here"))
+    assert "fine-tune 40.0 CPU s" in training and "embeddings + classifier 3.0 CPU s" in training
     assert "frozen" in rec.headline
 
 
-def test_embeddings_need_a_measurement_within_clear_loss():
+def test_embeddings_need_a_measurement_not_beaten_by_the_sign_test():
     assert D.recommend(situation(), EVIDENCE).choice == "fine-tune"  # not measured: never
     behind = replace(WITH_EMBEDDINGS, specialised=replace(
-        WITH_EMBEDDINGS.specialised, embeddings_accuracy=0.9 - D.CLEAR_LOSS - 0.001))
+        WITH_EMBEDDINGS.specialised, embeddings_accuracy=0.78,
+        paired=(("prompt", "fine-tune", 2, 26), ("prompt", "embeddings + classifier", 2, 25),
+                ("fine-tune", "embeddings + classifier", 12, 2))))
     rec = D.recommend(situation(), behind)
-    assert rec.choice == "fine-tune"
-    assert any("clearly more accurate" in r and "0.88" in r for r in rec.reasons)
+    assert rec.choice == "fine-tune" and rec.rule == "quality"
+    assert any("the fine-tuned encoder is more accurate" in r and "0.78" in r
+               for r in rec.reasons)
 
 
 def test_embeddings_that_miss_the_latency_budget_leave_the_fine_tune():
     slow = replace(WITH_EMBEDDINGS, specialised=replace(WITH_EMBEDDINGS.specialised,
                                                         embeddings_p95_ms=80))
     rec = D.recommend(situation(latency_budget_ms=50), slow)
-    assert rec.choice == "fine-tune"
-    assert any("80 ms misses your 50 ms" in r for r in rec.reasons)
+    assert rec.choice == "fine-tune" and rec.rule == "latency"
+    assert any("embeddings + classifier 80 ms (measured), against your 50 ms: embeddings + "
+               "classifier is ruled out" in r for r in rec.reasons)
 
 
 def test_embeddings_never_replace_a_prompt():
@@ -296,36 +312,42 @@ def test_changing_facts_with_embeddings_and_with_measure_first():
 def test_measure_first_says_what_to_measure_and_on_which_rows():
     rec = D.recommend(situation(prompt_model="open 1-8B", serving="serverless"), EVIDENCE)
     assert rec.choice == "measure first" and rec.numbers["prompt_accuracy"] is None
-    reason = next(r for r in rec.reasons if r.startswith("Measure first"))
-    assert "validation tickets" in reason and "same rows" in reason
-    assert f"at least {round(D.CLEAR_GAIN * 100)} points" in reason
+    reason = next(r for r in rec.reasons if r.startswith("Rule 4 (unknown quality)"))
+    assert ("`tune-or-prompt compare --data YOUR_FILE.csv --text-field TEXT_FIELD --label-field "
+            "LABEL_FIELD --train-size 200 --base-url YOUR_ENDPOINT --model YOUR_MODEL_ID --out "
+            "compare-out`") in reason
+    assert "same test rows" in reason and "sign test" in reason
     assert "Measure" in rec.headline
-    # The small local model was measured here: when nothing decides, it is a prompt.
-    even = replace(EVIDENCE, specialised=replace(SPECIALISED, prompt_accuracy=0.9))
+    # The small local model was measured here: tied on quality, cost decides.
+    even = replace(EVIDENCE, specialised=replace(SPECIALISED, prompt_accuracy=0.9,
+                                                 paired=(("prompt", "fine-tune", 4, 4),)))
     rec = D.recommend(situation(serving="serverless", queries_per_day=100_000), even)
-    assert 90 < rec.numbers["days_to_break_even"] < 365  # cost does not decide either
-    assert rec.choice == "prompt" and any("about the same" in r for r in rec.reasons)
-    # When cost decides, it decides: no measure first at a high volume.
+    assert rec.rule == "cost" and any("tied on quality" in r for r in rec.reasons)
+    # Cost never decides for an unmeasured model, however high the volume.
     assert D.recommend(situation(prompt_model="open 1-8B", queries_per_day=100_000),
-                       EVIDENCE).choice == "fine-tune"
+                       EVIDENCE).choice == "measure first"
 
 
 accuracy = st.floats(0.3, 1.0)
+rows_right = st.integers(0, 30)
 
 
 @st.composite
 def task_evidence(draw) -> D.TaskEvidence:
-    tuned = draw(accuracy)
-    # Embeddings near the fine-tuned encoder's score, where CLEAR_LOSS decides, or not measured.
-    near = st.sampled_from([-0.06, -0.03, -0.025, -D.CLEAR_LOSS, -0.015, -0.01, 0.0, 0.02])
-    emb = draw(st.none() | near.map(lambda d: tuned + d))
-    return replace(GENERAL, prompt_accuracy=draw(accuracy), finetune_accuracy=tuned,
+    # Paired counts near and far from what the sign test confirms, or embeddings not measured.
+    emb = draw(st.booleans())
+    pairs = [("prompt", "fine-tune", draw(rows_right), draw(rows_right))]
+    if emb:
+        pairs += [("prompt", D.EMBEDDINGS, draw(rows_right), draw(rows_right)),
+                  ("fine-tune", D.EMBEDDINGS, draw(rows_right), draw(rows_right))]
+    return replace(GENERAL, prompt_accuracy=draw(accuracy), finetune_accuracy=draw(accuracy),
                    prompt_p95_ms=draw(st.floats(5, 2000)), finetune_p95_ms=draw(st.floats(5, 500)),
                    prompt_tokens=draw(st.floats(20, 3000)),
                    curve=((8, draw(accuracy)), (32, draw(accuracy)), (128, draw(accuracy))),
-                   embeddings_accuracy=emb, embeddings_labelled=200,
-                   embeddings_p95_ms=draw(st.none() | st.floats(5, 500)),
-                   embeddings_train_cpu_seconds=draw(st.none() | st.floats(0.1, 100)))
+                   embeddings_accuracy=draw(accuracy) if emb else None, embeddings_labelled=200,
+                   embeddings_p95_ms=draw(st.floats(5, 500)) if emb else None,
+                   embeddings_train_cpu_seconds=draw(st.floats(0.1, 100)) if emb else None,
+                   paired=tuple(pairs))
 
 
 @settings(max_examples=examples(300), deadline=None)
@@ -341,17 +363,21 @@ def test_recommend_always_answers_within_its_rules(task, labelled, per_day, budg
     rec = D.recommend(case, evidence)
     assert rec.choice in D.CHOICES and rec.reasons and rec.headline
     # Embeddings + a classifier (alone, or as the trained part of a hybrid) only when measured
-    # less than CLEAR_LOSS behind the fine-tuned encoder.
+    # and not behind the fine-tuned encoder by the sign test.
     if rec.choice == "embeddings + classifier" or (rec.choice == "hybrid"
                                                    and "embeddings" in rec.headline):
         assert task.embeddings_accuracy is not None
-        assert task.finetune_accuracy - task.embeddings_accuracy < D.CLEAR_LOSS
+        only_ft, only_emb = task.paired_counts("fine-tune", D.EMBEDDINGS)
+        assert not (only_ft > only_emb and sign_test(only_ft, only_emb) < D.LEVEL)
         assert changes == "rarely" or rec.choice == "hybrid"
-    # Measure first only for a prompted model not measured here, with labels to fine-tune on.
+    # Measure first only where a quality or a latency is unknown: an unmeasured prompted model,
+    # fewer labels than were measured, or no option that fits the budget.
     if rec.choice == "measure first":
-        assert model != D.SMALL_LOCAL and labelled > 0
-    if model == D.SMALL_LOCAL or labelled == 0:
-        assert rec.choice != "measure first"
+        assert rec.rule in ("unknown quality", "latency")
+        if rec.rule == "unknown quality":
+            assert model != D.SMALL_LOCAL or labelled < 200
+    if labelled == 0 and model == D.SMALL_LOCAL and budget >= task.prompt_p95_ms:
+        assert rec.choice in ("prompt", "prompt + retrieval")
 
 
 def test_reference_evidence_wires_embeddings_from_the_reference_run():
@@ -362,7 +388,8 @@ def test_reference_evidence_wires_embeddings_from_the_reference_run():
         side = reference_run().side(task, EMBEDDINGS)
         got = getattr(ev, key)
         assert got.embeddings_accuracy == side.accuracy
-        assert got.embeddings_labelled == side.labelled_examples
+        main = side.details[got.task]
+        assert got.embeddings_labelled == main.train_size  # the main target's, not the union
         assert got.embeddings_p95_ms == pytest.approx(1000 * side.latency_p95_s)
         assert got.embeddings_train_cpu_seconds == side.setup_cpu_seconds
     assert D.Evidence.from_json(ev.to_json()) == ev

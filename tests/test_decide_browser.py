@@ -43,4 +43,6 @@ def test_helper_works_with_the_keyboard(page, site_url):
     first.focus()
     first.press("ArrowUp")
     first.press("ArrowUp")  # from "about 200" to "none yet"
-    assert page.locator(".tod-reasons li").first.inner_text().startswith("With no labelled")
+    reasons = page.locator(".tod-reasons li")
+    assert reasons.first.inner_text().startswith("Decided by Rule 2 (what can be trained)")
+    assert "with no labelled examples" in reasons.nth(1).inner_text()

@@ -255,13 +255,17 @@ def test_the_cheat_sheet_quotes_the_rules_thresholds():
     """Its thresholds are typed as rules, not measurements: they must match decide's."""
     import re
 
-    text = " ".join((Path(__file__).parents[1] / "study/cheat-sheet.md").read_text().split())
-    assert f"at least {round(decide.CLEAR_GAIN * 100)} points of accuracy ahead" in text
-    assert f"{round(decide.CLEAR_LOSS * 100)} points or more behind" in text
-    assert f"within {decide.PAYS_BACK_DAYS} days, fine-tune" in text
-    assert f"not within {decide.NEVER_PAYS_DAYS} days, prompt" in text
-    assert (f"less than {round(decide.CLEAR_LOSS * 100)} points of accuracy behind the "
-            "fine-tuned encoder") in text  # the embeddings rule
+    path = Path(__file__).parents[1] / "study/cheat-sheet.md"
+    text = " ".join(path.read_text().split())
+
+    costing = decide.Costing()
+    assert f"gives p < {decide.LEVEL}" in text
+    assert f"a budget under {decide.TIGHT_BUDGET_MS:,.0f} ms" in text
+    assert f"({costing.horizon_months:g} months unless you say otherwise)" in text
+    assert (f"under {costing.materiality_share:.0%} of the total or "
+            f"${costing.materiality_floor_usd:,.0f} is a tie") in text
+    assert "a tie goes to the simpler option: a prompt, then **embeddings + classifier**" in text
+    assert len(re.findall(r"^\d\. \*\*", path.read_text(), re.M)) == len(decide.RULES)
     assert all(f"**{choice}**" in text.lower() for choice in decide.CHOICES[2:])  # six rules
     assert len(re.findall(r"\{glue:text\}`tickets_", text)) >= 18  # measured numbers are glued
 

@@ -700,19 +700,28 @@ SHORT_NAMES = {PROMPTING: "prompting", FINE_TUNING: "fine-tuning", EMBEDDINGS: "
                API: "the API model"}
 
 
-def verdict(sides: Mapping[str, Side], a: str, b: str, level: float = 0.05) -> str:
-    """Which of two approaches is more accurate on the dataset's main label, judged on the
-    same rows by the course's one rule (`scores.paired_verdict`: a sign test on the rows
-    exactly one of them gets right): "<name> ahead" when p < ``level``, otherwise "a tie"."""
-    from tune_or_prompt.ground.scores import paired_verdict
+def paired(sides: Mapping[str, Side], a: str, b: str) -> tuple[int, int, float]:
+    """Two approaches on the same test rows, on the dataset's main label: the rows only ``a``
+    gets right, the rows only ``b`` gets right, and the sign test's p-value
+    (`scores.paired_difference`)."""
+    from tune_or_prompt.ground.scores import paired_difference
 
     main = dataset(sides[a].task).specs()[0]
     answers = {x: sides[x].details[main.name].answers for x in (a, b)}
     ids = list(answers[a])
     gold_rows = {str(r["id"]): r for r in load(sides[a].task, "test")}
     gold = [main.gold(gold_rows[i]) for i in ids]
-    return paired_verdict(gold, [answers[a][i] for i in ids], [answers[b][i] for i in ids],
-                          SHORT_NAMES[a], SHORT_NAMES[b], level).text
+    return paired_difference(gold, [answers[a][i] for i in ids], [answers[b][i] for i in ids])
+
+
+def verdict(sides: Mapping[str, Side], a: str, b: str, level: float = 0.05) -> str:
+    """Which of two approaches is more accurate on the dataset's main label, judged on the
+    same rows by the course's one rule (`scores.Verdict`: a sign test on the rows exactly one
+    of them gets right, `paired`): "<name> ahead" when p < ``level``, otherwise "a tie"."""
+    from tune_or_prompt.ground.scores import Verdict
+
+    only_a, only_b, p = paired(sides, a, b)
+    return Verdict(SHORT_NAMES[a], SHORT_NAMES[b], only_a, only_b, p, level).text
 
 
 def repeat_record(seed: int, side: Side) -> dict[str, Any]:
