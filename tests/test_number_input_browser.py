@@ -10,7 +10,7 @@ from test_number_input import number_cases, same
 from test_quiz_browser import check, quiz_url
 
 from tune_or_prompt.quiz import Quiz, load_bank
-from tune_or_prompt.quiz.grading import NUMBER_HELP, parse_number
+from tune_or_prompt.quiz.grading import NUMBER_HELP, parse_number, two_readings
 
 pytestmark = pytest.mark.browser
 
@@ -48,3 +48,15 @@ def test_500_000_typed_on_the_site_is_right(page, site_url):
         question.get_by_role("button", name="Try again").click()
     box.fill("500,00,0")
     assert NUMBER_HELP in check(question)
+
+
+def test_js_refuses_a_number_that_reads_two_ways_with_python_s_message(page, tmp_path):
+    bank = load_bank()
+    quiz = Quiz([q for q in bank.questions if q.type == "numeric"][:1], "choosing", "x")
+    (tmp_path / "page.html").write_text(f"<!doctype html><html><body>{quiz.to_html()}</body></html>")
+    texts = [c["text"] for c in number_cases()]
+    with serve(tmp_path) as url:
+        page.goto(f"{url}/page.html")
+        got = page.evaluate("texts => texts.map(t => TOPQuiz.twoReadings(t))", texts)
+    assert "500.000" in texts
+    assert got == [two_readings(t) for t in texts]

@@ -19,6 +19,7 @@
   var DECIMAL_COMMA = /^(0*,[0-9]+|[0-9]*,([0-9]{1,2}|[0-9]{4,}))$/;
   var SUFFIX = new RegExp("^(.*?)[" + SPACES + "]?([kKM])$");
   var SPACE_ANY = new RegExp("[" + SPACES + "]", "g");
+  var TWO_WAYS = /^([1-9][0-9]{0,2})\.([0-9]{3})$/;  /* 500.000: 500 or 500000 (grading.two_readings) */
   var SCALE = { k: 1e3, K: 1e3, M: 1e6 };
   var NUMBER_HELP = "Type the number as you would write it: 500000, 500,000, 500 000, 500k, 2.5M, 0.25, 0,25 and $0.25 all work.";
   var NUMBER_PLACEHOLDER = "a number, e.g. 1,500 or 0.25";
@@ -31,9 +32,8 @@
     return null;
   }
 
-  function parseNumber(response) {
-    if (typeof response === "number") { return isFinite(response) ? response : null; }
-    if (typeof response !== "string") { return null; }
+  /* typed text as {text (digits and separators), negative, scale}: sign, $ and suffix taken off */
+  function split(response) {
     var text = response.replace(TRIM, "");
     var scale = 1;
     var suffix = SUFFIX.exec(text);
@@ -44,6 +44,27 @@
       negative = text.charAt(0) !== "+"; text = text.slice(1);
       if (text.charAt(0) === "$") { text = text.slice(1); }  /* "-$5" */
     }
+    return { text: text, negative: negative, scale: scale };
+  }
+
+  /* A number that reads two ways (500.000): a message naming both readings, else null */
+  function twoReadings(response) {
+    if (typeof response !== "string") { return null; }
+    var text = split(response).text;
+    var m = TWO_WAYS.exec(text);
+    if (!m) { return null; }
+    var whole = m[1], digits = m[2], kept = digits.replace(/0+$/, "");
+    var decimal = kept ? whole + "." + kept : whole;
+    var typed = kept === digits ? whole + "." + digits + "0" : decimal;
+    return text + " reads two ways: " + whole + digits + " (a thousands point) or " + decimal + " (a decimal point). Type " +
+      whole + "," + digits + " for the first or " + typed + " for the second.";
+  }
+
+  function parseNumber(response) {
+    if (typeof response === "number") { return isFinite(response) ? response : null; }
+    if (typeof response !== "string") { return null; }
+    var parts = split(response), text = parts.text, scale = parts.scale, negative = parts.negative;
+    if (TWO_WAYS.test(text)) { return null; }
     var value = unsigned(text, scale !== 1);
     if (value === null) { return null; }
     value *= negative ? -scale : scale;
@@ -77,7 +98,7 @@
     }
     if (q.type === "numeric") {
       var value = parseNumber(response);
-      if (value === null) { return result(false, false, "Enter a number. " + NUMBER_HELP); }
+      if (value === null) { return result(false, false, twoReadings(response) || "Enter a number. " + NUMBER_HELP); }
       if (Math.abs(value - key.answer) <= key.tolerance + EPS) { return result(true, true, key.correct); }
       for (var n = 0; n < key.near.length; n++) {
         if (Math.abs(value - key.near[n].value) <= key.near[n].tolerance + EPS) {
@@ -652,7 +673,7 @@
   }
 
   /* QuestionView is shared with the study pages (tune_or_prompt.study), which ask the same questions. */
-  window.TOPQuiz = { grade: grade, parseNumber: parseNumber, numberHelp: NUMBER_HELP, numberPlaceholder: NUMBER_PLACEHOLDER,
+  window.TOPQuiz = { grade: grade, parseNumber: parseNumber, twoReadings: twoReadings, numberHelp: NUMBER_HELP, numberPlaceholder: NUMBER_PLACEHOLDER,
                     answersKey: ANSWERS_KEY, ledger: ledger, ledgerError: ledgerError, record: record,
                     quizEntryError: quizEntryError, remountAll: remountAll, mountAll: mountAll, QuestionView: QuestionView,
                     placeInSequence: placeInSequence, version: 1 };
