@@ -195,6 +195,12 @@
    * quiz, the quick path, Test yourself, Review, Mistakes, Mixed practice, a worked step). Mistakes
    * and Review read it, so a right answer anywhere clears a mistake everywhere. */
   var ANSWERS_KEY = "top-study:v1:answers";
+  /* Every key the course keeps starts with one of these (quiz.STORAGE_PREFIX, study.STUDY_PREFIX) */
+  var QUIZ_PREFIX = "top-quiz:v1:";
+  var PREFIXES = [QUIZ_PREFIX, "top-study:v1:"];
+  function courseKey(key) {
+    return typeof key === "string" && PREFIXES.some(function (p) { return key.indexOf(p) === 0 && key.length > p.length; });
+  }
   function ledgerError(v) {
     if (!isObject(v) || !isObject(v.answers)) { return "it is not a list of answers"; }
     var ids = Object.keys(v.answers);
@@ -216,11 +222,39 @@
     var d = new Date(Date.now());
     return d.getFullYear() + "-" + (d.getMonth() < 9 ? "0" : "") + (d.getMonth() + 1) + "-" + (d.getDate() < 10 ? "0" : "") + d.getDate();
   }
-  function record(id, correct, from) {
+  function record(id, correct, from, response) {
     var answers = ledger();
     answers[id] = { correct: !!correct, day: dayToday(), from: from || "quiz" };
     save(ANSWERS_KEY, { answers: answers });
+    if (correct && response !== undefined) { clearMistake(id, response); }
+    changed();
   }
+  /* A right answer anywhere clears the mistake everywhere: a wrong answer to the same question kept
+   * by a lesson quiz or the quick path becomes this right one, so their marks, their scores and the
+   * quiz table agree with Mistakes and Review. Blank questions stay blank (nothing is filled in). */
+  function clearMistake(id, response) {
+    var s = storage();
+    if (!s) { return; }
+    var keys = [];
+    for (var i = 0; i < s.length; i++) { if (s.key(i).indexOf(QUIZ_PREFIX) === 0) { keys.push(s.key(i)); } }
+    keys.forEach(function (key) {
+      var entry = loadQuiz(key), before = entry.answers && entry.answers[id];
+      if (before && before.response !== undefined && before.response !== null && !before.correct) {
+        entry.answers[id] = { response: response, correct: true, attempts: (before.attempts || 0) + 1 };
+        save(key, entry);
+      }
+    });
+  }
+  /* Pages that show counts (Review's boxes, Mistakes, My progress) follow every answer: one given on
+   * the same page (after its own handlers have saved) or in another tab of the course (a storage event). */
+  var listeners = [];
+  function changed() {
+    setTimeout(function () { listeners.forEach(function (fn) { fn(); }); }, 0);
+  }
+  function onProgress(fn) { listeners.push(fn); }
+  window.addEventListener("storage", function (e) {
+    if (e.key === null || courseKey(e.key)) { listeners.forEach(function (fn) { fn(); }); }
+  });
   /* A quiz's stored entry, read only when sound (a damaged one reads as empty, so the quiz still
    * shows its questions and Reset works) */
   function loadQuiz(key) {
@@ -456,7 +490,7 @@
     }
     this.show(result);
     if (result.answered) {
-      if (this.source) { record(this.q.id, result.correct, this.source); }
+      if (this.source) { record(this.q.id, result.correct, this.source, response); }
       this.onChange(this.q, this.state);
     }
   };
@@ -605,6 +639,10 @@
   }
 
   function mountProgress(root, cfg) {
+    if (!root.getAttribute("data-follows")) {  /* once per root: a remount must not add a second listener */
+      root.setAttribute("data-follows", "1");
+      onProgress(function () { remount(root); });
+    }
     var body = el("div", { class: "tq-body" });
     var table = el("table", { class: "tq-table tq-progress" });
     var head = el("tr", {});
@@ -637,13 +675,6 @@
     });
     body.appendChild(el("p", { class: "tq-score" }, "Lesson quizzes: " + totalCorrect + " of " + totalQuestions + " questions answered correctly."));
     body.appendChild(table);
-    body.appendChild(button("Clear all my progress", "", function () {
-      if (!window.confirm("Clear every quiz answer stored in this browser? This cannot be undone.")) { return; }
-      cfg.quizzes.forEach(function (quiz) { save(quiz.storageKey, {}); });
-      root.removeAttribute("data-mounted");
-      body.remove();
-      mount(root);
-    }));
     root.appendChild(body);
   }
 
@@ -664,17 +695,19 @@
     document.querySelectorAll("[data-top-quiz]").forEach(mount);
   }
   /* After an import: every quiz view on the page shows the new state, without a reload. */
+  function remount(root) {
+    root.querySelectorAll(".tq-body").forEach(function (n) { n.remove(); });
+    root.removeAttribute("data-mounted");
+    mount(root);
+  }
   function remountAll() {
-    document.querySelectorAll("[data-top-quiz][data-mounted]").forEach(function (root) {
-      root.querySelectorAll(".tq-body").forEach(function (n) { n.remove(); });
-      root.removeAttribute("data-mounted");
-      mount(root);
-    });
+    document.querySelectorAll("[data-top-quiz][data-mounted]").forEach(remount);
   }
 
   /* QuestionView is shared with the study pages (tune_or_prompt.study), which ask the same questions. */
   window.TOPQuiz = { grade: grade, parseNumber: parseNumber, twoReadings: twoReadings, numberHelp: NUMBER_HELP, numberPlaceholder: NUMBER_PLACEHOLDER,
-                    answersKey: ANSWERS_KEY, ledger: ledger, ledgerError: ledgerError, record: record,
+                    answersKey: ANSWERS_KEY, courseKey: courseKey, ledger: ledger, ledgerError: ledgerError, record: record,
+                    onProgress: onProgress, changed: changed,
                     quizEntryError: quizEntryError, remountAll: remountAll, mountAll: mountAll, QuestionView: QuestionView,
                     placeInSequence: placeInSequence, version: 1 };
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", mountAll); } else { mountAll(); }
