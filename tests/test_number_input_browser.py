@@ -60,3 +60,16 @@ def test_js_refuses_a_number_that_reads_two_ways_with_python_s_message(page, tmp
         got = page.evaluate("texts => texts.map(t => TOPQuiz.twoReadings(t))", texts)
     assert "500.000" in texts
     assert got == [two_readings(t) for t in texts]
+
+
+@pytest.mark.book
+def test_500_point_000_typed_on_the_site_names_both_readings(page, site_url):
+    q = next(q for q in load_bank().questions if q.id == "choosing/break-even")
+    page.goto(quiz_url(site_url, q))
+    question = page.locator(f'[data-qid="{q.id}"]')
+    question.locator("input").fill("500.000")
+    feedback = check(question)
+    assert feedback == two_readings("500.000"), feedback  # not graded: neither right nor wrong
+    assert page.locator("[data-top-quiz]").get_attribute("data-score") == "0"
+    question.locator("input").fill("500000")
+    assert "Correct." in check(question)
