@@ -70,6 +70,8 @@ def test_a_right_answer_in_review_clears_the_mark_in_the_lesson_quiz_and_the_qui
     # answer given in Review, and count it in their scores and in the quiz table
     assert mark(page, quiz_url(site_url, q), q) == "right"
     assert page.locator("[data-top-quiz]").get_attribute("data-score") == "1"
+    assert "Answered right in Review on " in page.locator(
+        f'[data-top-quiz] .tq-question[data-qid="{q.id}"] .tq-feedback').inner_text()
     assert mark(page, quick, q) == "right"
     assert mark(page, quick, other) == "blank"  # never answered: nothing is filled in
     page.goto(f"{site_url}/quizzes/progress.html")

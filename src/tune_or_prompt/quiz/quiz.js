@@ -547,9 +547,15 @@
       root.setAttribute("data-score", String(s.correct));
       save(cfg.storageKey, { answers: answers, total: cfg.questions.length, title: cfg.title });
     }
+    var led = ledger();
+    var where = { review: "in Review", mistakes: "in Mistakes", mixed: "in Mixed practice", test: "in Test yourself" };
     cfg.questions.forEach(function (q, i) {
       answers[q.id] = answers[q.id] || {};
       var view = new QuestionView(q, { number: i + 1, total: cfg.questions.length, state: answers[q.id], onChange: update });
+      var last = led[q.id];
+      if (answers[q.id].correct && last && last.correct && where[last.from]) {  /* a mistake cleared elsewhere (clearMistake) */
+        view.feedback.appendChild(el("span", { class: "tq-cleared" }, " Answered right " + where[last.from] + " on " + last.day + "."));
+      }
       body.appendChild(view.root);
     });
     root.appendChild(body);
