@@ -713,7 +713,7 @@
   /* QuestionView is shared with the study pages (tune_or_prompt.study), which ask the same questions. */
   window.TOPQuiz = { grade: grade, parseNumber: parseNumber, twoReadings: twoReadings, numberHelp: NUMBER_HELP, numberPlaceholder: NUMBER_PLACEHOLDER,
                     answersKey: ANSWERS_KEY, courseKey: courseKey, ledger: ledger, ledgerError: ledgerError, record: record,
-                    onProgress: onProgress, changed: changed,
+                    onProgress: onProgress,
                     quizEntryError: quizEntryError, remountAll: remountAll, mountAll: mountAll, QuestionView: QuestionView,
                     placeInSequence: placeInSequence, version: 1 };
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", mountAll); } else { mountAll(); }
