@@ -13,7 +13,7 @@ from importlib import resources
 import pytest
 
 from tune_or_prompt.course.quiz import load_bank
-from tune_or_prompt.course.quiz.grading import NUMBER_HELP, grade, parse_number
+from tune_or_prompt.course.quiz.grading import NUMBER_HELP, grade, parse_number, two_readings
 
 
 def number_cases() -> list[dict]:
@@ -49,3 +49,19 @@ def test_break_even_typed_with_separators_is_right():
     assert not grade(q, "500").correct  # the near miss still gets its own feedback
     refused = grade(q, "500,00,0")
     assert not refused.answered and NUMBER_HELP in refused.message
+
+
+def test_a_number_that_reads_two_ways_is_refused_naming_both():
+    """500.000 is 500 with a decimal point and 500000 with a German thousands point: refused,
+    never misread, with a message that says how to type each reading."""
+    cases = number_cases()
+    assert any(c["text"] == "500.000" and c.get("two_ways") for c in cases)
+    for case in cases:
+        message = two_readings(case["text"])
+        assert (message is not None) == bool(case.get("two_ways")), case["text"]
+    bank = load_bank()
+    q = next(q for q in bank.questions if q.id == "choosing/break-even")
+    result = grade(q, "500.000")
+    assert not result.answered and result.message == two_readings("500.000")
+    assert "500000" in result.message and "500,000" in result.message
+    assert grade(q, "500,000").correct and grade(q, "500000").correct

@@ -10,7 +10,7 @@ from test_number_input import number_cases, same
 from test_quiz_browser import check, quiz_url
 
 from tune_or_prompt.course.quiz import Quiz, load_bank
-from tune_or_prompt.course.quiz.grading import NUMBER_HELP, parse_number
+from tune_or_prompt.course.quiz.grading import NUMBER_HELP, parse_number, two_readings
 
 pytestmark = pytest.mark.browser
 
@@ -48,3 +48,28 @@ def test_500_000_typed_on_the_site_is_right(page, site_url):
         question.get_by_role("button", name="Try again").click()
     box.fill("500,00,0")
     assert NUMBER_HELP in check(question)
+
+
+def test_js_refuses_a_number_that_reads_two_ways_with_python_s_message(page, tmp_path):
+    bank = load_bank()
+    quiz = Quiz([q for q in bank.questions if q.type == "numeric"][:1], "choosing", "x")
+    (tmp_path / "page.html").write_text(f"<!doctype html><html><body>{quiz.to_html()}</body></html>")
+    texts = [c["text"] for c in number_cases()]
+    with serve(tmp_path) as url:
+        page.goto(f"{url}/page.html")
+        got = page.evaluate("texts => texts.map(t => TOPQuiz.twoReadings(t))", texts)
+    assert "500.000" in texts
+    assert got == [two_readings(t) for t in texts]
+
+
+@pytest.mark.book
+def test_500_point_000_typed_on_the_site_names_both_readings(page, site_url):
+    q = next(q for q in load_bank().questions if q.id == "choosing/break-even")
+    page.goto(quiz_url(site_url, q))
+    question = page.locator(f'[data-qid="{q.id}"]')
+    question.locator("input").fill("500.000")
+    feedback = check(question)
+    assert feedback == two_readings("500.000"), feedback  # not graded: neither right nor wrong
+    assert page.locator("[data-top-quiz]").get_attribute("data-score") == "0"
+    question.locator("input").fill("500000")
+    assert "Correct." in check(question)

@@ -96,7 +96,7 @@ def test_a_damaged_import_is_refused_whole_and_progress_is_kept(page, site_url, 
     good = {"top-quiz:v1:prompting": {"answers": {}}}
     for name, data, why in [
         ("quiz.json", {**good, STORAGE_PREFIX + "two-ways": {"answers": "zzz"}},
-         "top-quiz:v1:two-ways is damaged"),
+         "copy of your answers to Quiz 1: Two ways to adapt a model is damaged"),
         ("answer.json", {STORAGE_PREFIX + "two-ways": {"answers": {"x": {"correct": "yes"}}}},
          "the answer to x is damaged"),
         ("flash.json", {FLASHCARDS_KEY: {"cards": {"LoRA:term": {"box": 0, "due": "x"}}}},

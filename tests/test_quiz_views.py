@@ -176,7 +176,7 @@ def _wrong(q):
         index = next(i for i, o in enumerate(q.options) if not o.correct)
         return index if q.type == "single" else [index]
     if q.type == "numeric":
-        return str(q.answer + 10 * q.tolerance + 1)
+        return f"{q.answer + 10 * q.tolerance + 1:.4f}"  # four decimals: 1.835 reads two ways
     return list(reversed(range(len(q.items))))
 
 

@@ -41,6 +41,9 @@ class Result:
 #   reads as one thousand two hundred and thirty-four, and 5000,000 is refused);
 # - a suffix k or K (thousand) or M (million): 500k, 2.5M, 1,5k.
 # Anything else (1.234,5, 1,23,456, 1_000, 0x10) is "not a number": refused, never misread.
+# A point before exactly three digits after a first group of one to three digits (500.000,
+# 1.858) reads two ways, a decimal point in English and a thousands point in German: refused too,
+# with a message that names both readings (`two_readings`). 0.825 and 1234.567 read one way.
 SPACES = " \u00a0\u2009\u202f"
 _TRIM = " \t\r\n" + SPACES[1:]
 _SIGN = re.compile(r"[+\-\u2212]")
@@ -51,6 +54,7 @@ _SPACE_GROUPS = re.compile(rf"[1-9][0-9]{{0,2}}([{SPACES}][0-9]{{3}})+([.,][0-9]
 # nothing but zeros stands before it (0,825)
 _DECIMAL_COMMA = re.compile(r"0*,[0-9]+|[0-9]*,([0-9]{1,2}|[0-9]{4,})")
 _SUFFIX = re.compile(rf"(.*?)[{SPACES}]?([kKM])")
+_TWO_WAYS = re.compile(r"([1-9][0-9]{0,2})\.([0-9]{3})")
 SCALE = {"k": 1e3, "K": 1e3, "M": 1e6}
 NUMBER_PLACEHOLDER = "a number, e.g. 1,500 or 0.25"
 NUMBER_HELP = ("Type the number as you would write it: 500000, 500,000, 500 000, 500k, 2.5M, "
@@ -69,16 +73,9 @@ def _unsigned(text: str, scaled: bool) -> float | None:
     return None
 
 
-def parse_number(response: Any) -> float | None:
-    """A learner's numeric answer, or None when it is not a number. Accepts '0.84', ' 0,84 ',
-    '500,000', '500 000', '500k', '2.5M', '$0.26', 12, '1e3' (the rules above)."""
-    if isinstance(response, bool):
-        return None
-    if isinstance(response, (int, float)):
-        return float(response) if math.isfinite(response) else None
-    if not isinstance(response, str):
-        return None
-    text = response.strip(_TRIM)
+def _split(text: str) -> tuple[str, bool, float]:
+    """Typed text as (digits and separators, negative, scale): sign, $ and suffix taken off."""
+    text = text.strip(_TRIM)
     scale = 1.0
     suffix = _SUFFIX.fullmatch(text)
     if suffix:
@@ -87,6 +84,39 @@ def parse_number(response: Any) -> float | None:
     text = text.removeprefix("$")  # a dollar amount typed with its sign: "$0.26"
     if text[:1] and _SIGN.fullmatch(text[:1]):
         negative, text = text[0] != "+", text[1:].removeprefix("$")  # "-$5"
+    return text, negative, scale
+
+
+def two_readings(response: Any) -> str | None:
+    """For a number that reads two ways (500.000: 500 or 500000), a message naming both and how
+    to type each; None for anything else. quiz.js's twoReadings words it the same."""
+    if not isinstance(response, str):
+        return None
+    text = _split(response)[0]
+    match = _TWO_WAYS.fullmatch(text)
+    if not match:
+        return None
+    whole, digits = match.groups()
+    kept = digits.rstrip("0")
+    decimal = f"{whole}.{kept}" if kept else whole
+    typed = f"{whole}.{digits}0" if kept == digits else decimal
+    return (f"{text} reads two ways: {whole}{digits} (a thousands point) or {decimal} (a decimal "
+            f"point). Type {whole},{digits} for the first or {typed} for the second.")
+
+
+def parse_number(response: Any) -> float | None:
+    """A learner's numeric answer, or None when it is not a number. Accepts '0.84', ' 0,84 ',
+    '500,000', '500 000', '500k', '2.5M', '$0.26', 12, '1e3' (the rules above); refuses
+    '500.000', which reads two ways (`two_readings`)."""
+    if isinstance(response, bool):
+        return None
+    if isinstance(response, (int, float)):
+        return float(response) if math.isfinite(response) else None
+    if not isinstance(response, str):
+        return None
+    text, negative, scale = _split(response)
+    if _TWO_WAYS.fullmatch(text):
+        return None
     value = _unsigned(text, scale != 1.0)
     if value is None:
         return None
@@ -120,7 +150,8 @@ def _grade_multiple(q: Question, response: Any) -> Result:
 def _grade_numeric(q: Question, response: Any) -> Result:
     value = parse_number(response)
     if value is None:
-        return Result(False, answered=False, message="Enter a number. " + NUMBER_HELP)
+        return Result(False, answered=False,
+                      message=two_readings(response) or "Enter a number. " + NUMBER_HELP)
     assert q.answer is not None and q.tolerance is not None
     if abs(value - q.answer) <= q.tolerance + 1e-12:
         return Result(True, message=q.feedback_correct)

@@ -19,6 +19,7 @@
   var DECIMAL_COMMA = /^(0*,[0-9]+|[0-9]*,([0-9]{1,2}|[0-9]{4,}))$/;
   var SUFFIX = new RegExp("^(.*?)[" + SPACES + "]?([kKM])$");
   var SPACE_ANY = new RegExp("[" + SPACES + "]", "g");
+  var TWO_WAYS = /^([1-9][0-9]{0,2})\.([0-9]{3})$/;  /* 500.000: 500 or 500000 (grading.two_readings) */
   var SCALE = { k: 1e3, K: 1e3, M: 1e6 };
   var NUMBER_HELP = "Type the number as you would write it: 500000, 500,000, 500 000, 500k, 2.5M, 0.25, 0,25 and $0.25 all work.";
   var NUMBER_PLACEHOLDER = "a number, e.g. 1,500 or 0.25";
@@ -31,9 +32,8 @@
     return null;
   }
 
-  function parseNumber(response) {
-    if (typeof response === "number") { return isFinite(response) ? response : null; }
-    if (typeof response !== "string") { return null; }
+  /* typed text as {text (digits and separators), negative, scale}: sign, $ and suffix taken off */
+  function split(response) {
     var text = response.replace(TRIM, "");
     var scale = 1;
     var suffix = SUFFIX.exec(text);
@@ -44,6 +44,27 @@
       negative = text.charAt(0) !== "+"; text = text.slice(1);
       if (text.charAt(0) === "$") { text = text.slice(1); }  /* "-$5" */
     }
+    return { text: text, negative: negative, scale: scale };
+  }
+
+  /* A number that reads two ways (500.000): a message naming both readings, else null */
+  function twoReadings(response) {
+    if (typeof response !== "string") { return null; }
+    var text = split(response).text;
+    var m = TWO_WAYS.exec(text);
+    if (!m) { return null; }
+    var whole = m[1], digits = m[2], kept = digits.replace(/0+$/, "");
+    var decimal = kept ? whole + "." + kept : whole;
+    var typed = kept === digits ? whole + "." + digits + "0" : decimal;
+    return text + " reads two ways: " + whole + digits + " (a thousands point) or " + decimal + " (a decimal point). Type " +
+      whole + "," + digits + " for the first or " + typed + " for the second.";
+  }
+
+  function parseNumber(response) {
+    if (typeof response === "number") { return isFinite(response) ? response : null; }
+    if (typeof response !== "string") { return null; }
+    var parts = split(response), text = parts.text, scale = parts.scale, negative = parts.negative;
+    if (TWO_WAYS.test(text)) { return null; }
     var value = unsigned(text, scale !== 1);
     if (value === null) { return null; }
     value *= negative ? -scale : scale;
@@ -77,7 +98,7 @@
     }
     if (q.type === "numeric") {
       var value = parseNumber(response);
-      if (value === null) { return result(false, false, "Enter a number. " + NUMBER_HELP); }
+      if (value === null) { return result(false, false, twoReadings(response) || "Enter a number. " + NUMBER_HELP); }
       if (Math.abs(value - key.answer) <= key.tolerance + EPS) { return result(true, true, key.correct); }
       for (var n = 0; n < key.near.length; n++) {
         if (Math.abs(value - key.near[n].value) <= key.near[n].tolerance + EPS) {
@@ -174,6 +195,12 @@
    * quiz, the quick path, Test yourself, Review, Mistakes, Mixed practice, a worked step). Mistakes
    * and Review read it, so a right answer anywhere clears a mistake everywhere. */
   var ANSWERS_KEY = "top-study:v1:answers";
+  /* Every key the course keeps starts with one of these (quiz.STORAGE_PREFIX, study.STUDY_PREFIX) */
+  var QUIZ_PREFIX = "top-quiz:v1:";
+  var PREFIXES = [QUIZ_PREFIX, "top-study:v1:"];
+  function courseKey(key) {
+    return typeof key === "string" && PREFIXES.some(function (p) { return key.indexOf(p) === 0 && key.length > p.length; });
+  }
   function ledgerError(v) {
     if (!isObject(v) || !isObject(v.answers)) { return "it is not a list of answers"; }
     var ids = Object.keys(v.answers);
@@ -195,11 +222,39 @@
     var d = new Date(Date.now());
     return d.getFullYear() + "-" + (d.getMonth() < 9 ? "0" : "") + (d.getMonth() + 1) + "-" + (d.getDate() < 10 ? "0" : "") + d.getDate();
   }
-  function record(id, correct, from) {
+  function record(id, correct, from, response) {
     var answers = ledger();
     answers[id] = { correct: !!correct, day: dayToday(), from: from || "quiz" };
     save(ANSWERS_KEY, { answers: answers });
+    if (correct && response !== undefined) { clearMistake(id, response); }
+    changed();
   }
+  /* A right answer anywhere clears the mistake everywhere: a wrong answer to the same question kept
+   * by a lesson quiz or the quick path becomes this right one, so their marks, their scores and the
+   * quiz table agree with Mistakes and Review. Blank questions stay blank (nothing is filled in). */
+  function clearMistake(id, response) {
+    var s = storage();
+    if (!s) { return; }
+    var keys = [];
+    for (var i = 0; i < s.length; i++) { if (s.key(i).indexOf(QUIZ_PREFIX) === 0) { keys.push(s.key(i)); } }
+    keys.forEach(function (key) {
+      var entry = loadQuiz(key), before = entry.answers && entry.answers[id];
+      if (before && before.response !== undefined && before.response !== null && !before.correct) {
+        entry.answers[id] = { response: response, correct: true, attempts: (before.attempts || 0) + 1 };
+        save(key, entry);
+      }
+    });
+  }
+  /* Pages that show counts (Review's boxes, Mistakes, My progress) follow every answer: one given on
+   * the same page (after its own handlers have saved) or in another tab of the course (a storage event). */
+  var listeners = [];
+  function changed() {
+    setTimeout(function () { listeners.forEach(function (fn) { fn(); }); }, 0);
+  }
+  function onProgress(fn) { listeners.push(fn); }
+  window.addEventListener("storage", function (e) {
+    if (e.key === null || courseKey(e.key)) { listeners.forEach(function (fn) { fn(); }); }
+  });
   /* A quiz's stored entry, read only when sound (a damaged one reads as empty, so the quiz still
    * shows its questions and Reset works) */
   function loadQuiz(key) {
@@ -435,7 +490,7 @@
     }
     this.show(result);
     if (result.answered) {
-      if (this.source) { record(this.q.id, result.correct, this.source); }
+      if (this.source) { record(this.q.id, result.correct, this.source, response); }
       this.onChange(this.q, this.state);
     }
   };
@@ -492,9 +547,15 @@
       root.setAttribute("data-score", String(s.correct));
       save(cfg.storageKey, { answers: answers, total: cfg.questions.length, title: cfg.title });
     }
+    var led = ledger();
+    var where = { review: "in Review", mistakes: "in Mistakes", mixed: "in Mixed practice", test: "in Test yourself" };
     cfg.questions.forEach(function (q, i) {
       answers[q.id] = answers[q.id] || {};
       var view = new QuestionView(q, { number: i + 1, total: cfg.questions.length, state: answers[q.id], onChange: update });
+      var last = led[q.id];
+      if (answers[q.id].correct && last && last.correct && where[last.from]) {  /* a mistake cleared elsewhere (clearMistake) */
+        view.feedback.appendChild(el("span", { class: "tq-cleared" }, " Answered right " + where[last.from] + " on " + last.day + "."));
+      }
       body.appendChild(view.root);
     });
     root.appendChild(body);
@@ -584,6 +645,10 @@
   }
 
   function mountProgress(root, cfg) {
+    if (!root.getAttribute("data-follows")) {  /* once per root: a remount must not add a second listener */
+      root.setAttribute("data-follows", "1");
+      onProgress(function () { remount(root); });
+    }
     var body = el("div", { class: "tq-body" });
     var table = el("table", { class: "tq-table tq-progress" });
     var head = el("tr", {});
@@ -616,13 +681,6 @@
     });
     body.appendChild(el("p", { class: "tq-score" }, "Lesson quizzes: " + totalCorrect + " of " + totalQuestions + " questions answered correctly."));
     body.appendChild(table);
-    body.appendChild(button("Clear all my progress", "", function () {
-      if (!window.confirm("Clear every quiz answer stored in this browser? This cannot be undone.")) { return; }
-      cfg.quizzes.forEach(function (quiz) { save(quiz.storageKey, {}); });
-      root.removeAttribute("data-mounted");
-      body.remove();
-      mount(root);
-    }));
     root.appendChild(body);
   }
 
@@ -643,17 +701,19 @@
     document.querySelectorAll("[data-top-quiz]").forEach(mount);
   }
   /* After an import: every quiz view on the page shows the new state, without a reload. */
+  function remount(root) {
+    root.querySelectorAll(".tq-body").forEach(function (n) { n.remove(); });
+    root.removeAttribute("data-mounted");
+    mount(root);
+  }
   function remountAll() {
-    document.querySelectorAll("[data-top-quiz][data-mounted]").forEach(function (root) {
-      root.querySelectorAll(".tq-body").forEach(function (n) { n.remove(); });
-      root.removeAttribute("data-mounted");
-      mount(root);
-    });
+    document.querySelectorAll("[data-top-quiz][data-mounted]").forEach(remount);
   }
 
   /* QuestionView is shared with the study pages (tune_or_prompt.study), which ask the same questions. */
-  window.TOPQuiz = { grade: grade, parseNumber: parseNumber, numberHelp: NUMBER_HELP, numberPlaceholder: NUMBER_PLACEHOLDER,
-                    answersKey: ANSWERS_KEY, ledger: ledger, ledgerError: ledgerError, record: record,
+  window.TOPQuiz = { grade: grade, parseNumber: parseNumber, twoReadings: twoReadings, numberHelp: NUMBER_HELP, numberPlaceholder: NUMBER_PLACEHOLDER,
+                    answersKey: ANSWERS_KEY, courseKey: courseKey, ledger: ledger, ledgerError: ledgerError, record: record,
+                    onProgress: onProgress,
                     quizEntryError: quizEntryError, remountAll: remountAll, mountAll: mountAll, QuestionView: QuestionView,
                     placeInSequence: placeInSequence, version: 1 };
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", mountAll); } else { mountAll(); }

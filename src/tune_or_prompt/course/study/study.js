@@ -68,47 +68,49 @@
    * import is refused whole when one fails (quiz entries and the ledger: quiz.js's checks) ---- */
   function isObject(v) { return !!v && typeof v === "object" && !Array.isArray(v); }
   function isCount(v) { return typeof v === "number" && v >= 0 && v % 1 === 0; }
-  function cardsError(rules, v, what) {
-    if (!isObject(v) || (v.cards !== undefined && !isObject(v.cards))) { return "the " + what + " is damaged"; }
+  /* Each check returns "" for a sound entry, else what in it is damaged (the entry itself is named
+   * in words by keyName: "your flashcard schedule", never by its storage key) */
+  function cardsError(rules, v) {
+    if (!isObject(v) || (v.cards !== undefined && !isObject(v.cards))) { return "it is not a schedule of cards"; }
     var cards = v.cards || {}, ids = Object.keys(cards);
     for (var j = 0; j < ids.length; j++) {
-      if (!validCard(rules, cards[ids[j]])) { return "the " + what + " is damaged (card " + ids[j].slice(0, 60) + ")"; }
+      if (!validCard(rules, cards[ids[j]])) { return "card " + ids[j].slice(0, 60) + " has no valid box or date"; }
     }
     return "";
   }
   var SHAPES = {
-    review: function (rules, v) { return cardsError(rules, v, "review schedule"); },
+    review: function (rules, v) { return cardsError(rules, v); },
     flashcards: function (rules, v) {
-      var e = cardsError(rules, v, "flashcard schedule");
+      var e = cardsError(rules, v);
       if (!e && v.newToday !== undefined && !(isObject(v.newToday) && ISO.test(v.newToday.day) && isCount(v.newToday.count))) {
-        e = "the flashcard schedule is damaged (new cards today)";
+        e = "its count of new cards today is not valid";
       }
       return e;
     },
     practice: function (rules, v) {  /* the drill and mixed practice */
       return isObject(v) && isCount(v.seed) && isCount(v.position) && isCount(v.answered) && isCount(v.correct) &&
-        v.correct <= v.answered && (v.last === undefined || isObject(v.last)) ? "" : "its score is damaged";
+        v.correct <= v.answered && (v.last === undefined || isObject(v.last)) ? "" : "its score is not valid";
     },
     worked: function (rules, v) {
-      if (!isObject(v) || (v.steps !== undefined && !isObject(v.steps))) { return "the worked steps are damaged"; }
+      if (!isObject(v) || (v.steps !== undefined && !isObject(v.steps))) { return "it is not a list of steps"; }
       var steps = v.steps || {}, ids = Object.keys(steps);
       for (var i = 0; i < ids.length; i++) {
         var st = steps[ids[i]];
         if (!isObject(st) || typeof st.response !== "string" || typeof st.correct !== "boolean" || !isCount(st.attempts)) {
-          return "the worked step " + ids[i].slice(0, 60) + " is damaged";
+          return "step " + ids[i].slice(0, 60) + " is not valid";
         }
       }
       return "";
     },
     explain: function (rules, v) {
-      if (!isObject(v) || (v.prompts !== undefined && !isObject(v.prompts))) { return "the explanations are damaged"; }
+      if (!isObject(v) || (v.prompts !== undefined && !isObject(v.prompts))) { return "it is not a list of explanations"; }
       var all = v.prompts || {}, ids = Object.keys(all);
       for (var i = 0; i < ids.length; i++) {
         var e = all[ids[i]];
         if (!isObject(e) || (e.text !== undefined && typeof e.text !== "string") ||
             (e.revealed !== undefined && typeof e.revealed !== "boolean") ||
             (e.checked !== undefined && !(Array.isArray(e.checked) && e.checked.every(isCount)))) {
-          return "the explanation " + ids[i].slice(0, 60) + " is damaged";
+          return "explanation " + ids[i].slice(0, 60) + " is not valid";
         }
       }
       return "";
@@ -288,6 +290,15 @@
       Q.placeInSequence(view, area, done > 0);
     }
     next();
+    /* an answer in another tab (or a clear on My progress): the boxes and the count follow; with
+     * nothing on screen, a question that has become due is shown */
+    Q.onProgress(function () {
+      var deck = reviewDeck(cfg, day);
+      boxes.textContent = "";
+      boxes.appendChild(boxList(cfg, deck.cards));
+      root.setAttribute("data-due", String(deck.due.length));
+      if (!area.querySelector(".tq-question")) { next(); }
+    });
   }
 
   /* ---- Mistakes ---- */
@@ -302,11 +313,21 @@
     root.setAttribute("data-mistakes", String(wrong.length));
     var status = el("p", { class: "ts-status", role: "status", "aria-live": "polite" });
     body.appendChild(status);
+    var none = "No wrong answers stored in this browser. Questions you miss anywhere in the course (lesson quizzes, the quick path, Test yourself, Review, Mixed practice) appear here until you answer them right.";
     if (!wrong.length) {
-      status.textContent = "No wrong answers stored in this browser. Questions you miss anywhere in the course (lesson quizzes, the quick path, Test yourself, Review, Mixed practice) appear here until you answer them right.";
+      status.textContent = none;
       return;
     }
-    status.textContent = plural(wrong.length, "wrong answer") + " to reread and retry. Each shows your answer and its feedback (when the lesson quiz kept it); press Try again to answer afresh. A right answer here or anywhere else clears it.";
+    /* the count follows each answer, here or in another tab; the questions stay on the page */
+    function count() {
+      var left = mistakeIds(cfg).length;
+      root.setAttribute("data-mistakes", String(left));
+      status.textContent = !left ? "No wrong answers left: you cleared " + plural(wrong.length, "mistake") + " on this page." :
+        plural(left, "wrong answer") + " to reread and retry" + (left < wrong.length ? " (" + (wrong.length - left) + " cleared since you opened this page)" : "") +
+        ". Each shows your answer and its feedback (when the lesson quiz kept it); press Try again to answer afresh. A right answer here or anywhere else clears it.";
+    }
+    count();
+    Q.onProgress(count);
     wrong.forEach(function (a, i) {
       var q = byId[a.id];
       var state = a.state.response !== undefined && !a.state.correct ? { response: a.state.response, correct: false, attempts: a.state.attempts || 1 } : {};
@@ -730,6 +751,37 @@
     if (key.indexOf(cfg.prefixes[0]) === 0 && key.length > cfg.prefixes[0].length) { return "quiz"; }
     return "";
   }
+  /* A stored entry in a learner's words ("your flashcard schedule"), for messages: never its key */
+  function keyName(cfg, key, value) {
+    var names = {};
+    names[Q.answersKey] = "your record of right and wrong answers";
+    names[cfg.reviewKey] = "your review schedule";
+    names[cfg.flashKey] = "your flashcard schedule";
+    names[cfg.drillKey] = "your decision drill score";
+    names[cfg.mixedKey] = "your mixed practice score";
+    names[cfg.workedKey] = "your worked-example steps";
+    names[cfg.explainKey] = "your explanations";
+    names[cfg.quickKey] = "your quick path answers";
+    if (names[key]) { return names[key]; }
+    var slug = key.slice(cfg.prefixes[0].length);
+    if (cfg.quizLinks[slug]) { return "your answers to " + cfg.quizLinks[slug].title; }
+    if (isObject(value) && typeof value.title === "string" && value.title) { return "your answers to " + value.title.slice(0, 80); }
+    return "your answers to a quiz";
+  }
+  /* What a set of stored entries holds, in one phrase: the quizzes counted, the rest named */
+  function describe(cfg, keys) {
+    var quizzes = keys.filter(function (k) { return k.indexOf(cfg.prefixes[0]) === 0 && k !== cfg.quickKey; });
+    var parts = [];
+    if (quizzes.length === 1) { parts.push(keyName(cfg, quizzes[0], load(quizzes[0]))); }
+    if (quizzes.length > 1) { parts.push("your answers to " + quizzes.length + " quizzes"); }
+    keys.filter(function (k) { return quizzes.indexOf(k) < 0; }).sort().forEach(function (k) { parts.push(keyName(cfg, k)); });
+    return parts.length < 2 ? parts.join("") : parts.slice(0, -1).join(", ") + " and " + parts[parts.length - 1];
+  }
+  function storedKeys(cfg) {
+    var s = storage(), keys = [];
+    if (s) { for (var i = 0; i < s.length; i++) { if (ownKey(cfg, s.key(i))) { keys.push(s.key(i)); } } }
+    return keys;
+  }
   function exportData(cfg) {
     var s = storage(), data = {};
     if (s) {
@@ -754,9 +806,9 @@
     for (var i = 0; i < keys.length; i++) {
       var key = keys[i], value = data[key];
       var shape = shapeOf(cfg, key);
-      if (!shape) { return { ok: false, error: "it holds an entry this course does not use (" + key.slice(0, 60) + ")" }; }
+      if (!shape) { return { ok: false, error: "it holds something this course does not use (\u201c" + key.slice(0, 60) + "\u201d)" }; }
       var problem = SHAPES[shape](cfg.rules, value);
-      if (problem) { return { ok: false, error: "the entry " + key.slice(0, 60) + " is damaged: " + problem }; }
+      if (problem) { return { ok: false, error: "the file's copy of " + keyName(cfg, key, value) + " is damaged (" + problem + ")" }; }
     }
     return { ok: true, data: data };
   }
@@ -861,10 +913,11 @@
       tableBox.appendChild(table);
     }
     renderTable();
+    Q.onProgress(renderTable);  /* an answer in another tab shows here at once */
 
     var backup = el("section", { class: "ts-backup", "aria-labelledby": "ts-backup-title" });
-    backup.appendChild(el("h3", { id: "ts-backup-title" }, "Move your progress to another browser"));
-    backup.appendChild(el("p", {}, "Export saves every quiz answer, review and flashcard schedule, practice score, worked step and explanation from this browser to a file. Import reads such a file and replaces the progress in this browser with it; a file that is damaged or not from this course is refused and nothing changes."));
+    backup.appendChild(el("h3", { id: "ts-backup-title" }, "Keep, move or clear your progress"));
+    backup.appendChild(el("p", {}, "Export saves every quiz answer, review and flashcard schedule, practice score, worked step and explanation from this browser to a file. Import reads such a file and replaces the progress in this browser with it; a file that is damaged or not from this course is refused and nothing changes. Clear all my progress removes all of it from this browser, after asking."));
     var message = el("p", { class: "ts-message", role: "status", "aria-live": "polite" });
     var exportBtn = button("Export progress to a file", "tq-primary ts-export", function () {
       var payload = exportData(cfg);
@@ -872,7 +925,9 @@
       var a = el("a", { href: URL.createObjectURL(blob), download: "tune-or-prompt-progress-" + payload.exported + ".json" });
       document.body.appendChild(a); a.click(); a.remove();
       message.className = "ts-message";
-      message.textContent = "Exported " + plural(Object.keys(payload.data).length, "record") + " to " + a.getAttribute("download") + ".";
+      var saved = Object.keys(payload.data);
+      message.textContent = saved.length ? "Exported " + describe(cfg, saved) + " to " + a.getAttribute("download") + "." :
+        "Exported an empty file (" + a.getAttribute("download") + "): no progress is stored in this browser yet.";
     });
     var fileId = "ts-import-" + Math.random().toString(36).slice(2, 8);
     var label = el("label", { for: fileId, class: "ts-file-label" }, "Import progress from a file");
@@ -891,7 +946,9 @@
           message.textContent = "\u2718 Not imported: this browser does not allow local storage.";
         } else {
           message.className = "ts-message tq-ok";
-          message.textContent = "\u2714 Imported " + plural(Object.keys(result.data).length, "record") + ": every page now shows them.";
+          var keys = Object.keys(result.data);
+          message.textContent = keys.length ? "\u2714 Imported " + describe(cfg, keys) + ": every page now shows them." :
+            "\u2714 Imported an empty file: this browser now holds no progress.";
           renderTable();
           Q.remountAll();  /* the quiz table beside this one shows the imported answers too */
         }
@@ -903,11 +960,29 @@
       };
       reader.readAsText(file);
     });
+    /* Clear all: every key the course keeps (the ones export and import handle), after asking */
+    var clearBtn = button("Clear all my progress", "ts-clear", function () {
+      var keys = storedKeys(cfg);
+      if (!keys.length) {
+        message.className = "ts-message";
+        message.textContent = "Nothing to clear: no progress from this course is stored in this browser.";
+        return;
+      }
+      var what = describe(cfg, keys);
+      if (!window.confirm("Clear all your progress in this browser: " + what + "? This cannot be undone (export it to a file first to keep a copy).")) { return; }
+      var s = storage();
+      keys.forEach(function (k) { s.removeItem(k); });
+      message.className = "ts-message tq-ok";
+      message.textContent = "\u2714 Cleared " + what + " from this browser.";
+      renderTable();
+      Q.remountAll();  /* the quiz table beside this one too */
+    });
     var row = el("div", { class: "tq-actions ts-backup-actions" });
     row.appendChild(exportBtn);
     var pick = el("div", { class: "ts-file" });
     pick.appendChild(label); pick.appendChild(input);
     row.appendChild(pick);
+    row.appendChild(clearBtn);
     backup.appendChild(row);
     backup.appendChild(message);
     body.appendChild(backup);

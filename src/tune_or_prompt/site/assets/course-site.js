@@ -5,6 +5,7 @@
 (function () {
   "use strict";
   var HINT = "Scroll sideways to see the whole table \u2192";
+  var FIGURE_HINT = "Scroll sideways to see the whole figure \u2192";
 
   /* A table only a few px wider than its box (up to SNUG) gets no cue and no fade when nothing
    * readable is hidden: either the overflow is the last column's padding or border alone
@@ -23,7 +24,10 @@
     });
     return far - edge;
   }
-  function hidesNothing(box) { var extra = overflow(box); return extra <= 1 || (extra <= SNUG && textPastEdge(box) <= 0.5); }
+  function hidesNothing(box) {
+    var extra = overflow(box);
+    return extra <= 1 || (extra <= SNUG && !box.classList.contains("top-figure-scroll") && textPastEdge(box) <= 0.5);
+  }
 
   /* Decide how the table fits (this changes its layout: run on resize, not on scroll). */
   function fit(box) {
@@ -70,24 +74,33 @@
 
   var count = 0;
 
+  /* A figure (a notebook's plot) gets the same box: on a phone it keeps its own size, so its text
+   * stays readable (course-site.css), and scrolls sideways with the same cue as a table. */
+  var figures = 0;
   function wrap(table) {
     var box = table.parentElement;
     if (box.classList.contains("top-table-scroll")) { return; }
+    var figure = table.tagName === "IMG";
     box = document.createElement("div");
-    box.className = "top-table-scroll";
-    count += 1;  /* each region needs its own name */
-    var caption = table.caption && table.caption.textContent.trim();
-    box.setAttribute("data-top-label", caption || "Table " + count);
+    box.className = "top-table-scroll" + (figure ? " top-figure-scroll" : "");
+    var label;
+    if (figure) { figures += 1; label = "Figure " + figures; }
+    else {
+      count += 1;  /* each region needs its own name */
+      label = (table.caption && table.caption.textContent.trim()) || "Table " + count;
+    }
+    box.setAttribute("data-top-label", label);
     var hint = document.createElement("p");
     hint.className = "top-scroll-hint";
     hint.setAttribute("aria-hidden", "true");
     hint.hidden = true;
-    hint.textContent = HINT;
+    hint.textContent = figure ? FIGURE_HINT : HINT;
     table.parentNode.insertBefore(hint, table);
     table.parentNode.insertBefore(box, table);
     box.appendChild(table);
     box.addEventListener("scroll", function () { update(box); }, { passive: true });
     if (resized) { resized.observe(box); resized.observe(table); }
+    if (figure && !table.complete) { table.addEventListener("load", function () { fit(box); }); }
     fit(box);
   }
 
@@ -95,6 +108,7 @@
     document.querySelectorAll(".bd-article table").forEach(function (table) {
       if (!table.parentElement.closest("table")) { wrap(table); }
     });
+    document.querySelectorAll(".bd-article .cell_output > img").forEach(wrap);
   }
 
   var pending = false;
