@@ -351,6 +351,16 @@ def task_evidence(draw) -> D.TaskEvidence:
 
 
 @settings(max_examples=examples(300), deadline=None)
+def contradictory(task: D.TaskEvidence) -> bool:
+    """The three sign tests go round in a circle (A ahead of B, B of C, C of A)."""
+    def beats(a: str, b: str) -> bool:
+        counts = task.paired_counts(a, b)
+        return counts is not None and counts[0] > counts[1] and sign_test(*counts) < D.LEVEL
+
+    p, f, e = D.PROMPT, D.FINE_TUNE, D.EMBEDDINGS
+    return any(beats(x, y) and beats(y, z) and beats(z, x) for x, y, z in ((p, f, e), (p, e, f)))
+
+
 @given(task=task_evidence(), labelled=st.sampled_from([0, 5, 30, 200, 1000]),
        per_day=st.sampled_from([10, 100, 1000, 100_000]),
        budget=st.sampled_from([5, 50, 300, 3000]),
@@ -371,11 +381,12 @@ def test_recommend_always_answers_within_its_rules(task, labelled, per_day, budg
         assert not (only_ft > only_emb and sign_test(only_ft, only_emb) < D.LEVEL)
         assert changes == "rarely" or rec.choice == "hybrid"
     # Measure first only where a quality or a latency is unknown: an unmeasured prompted model,
-    # fewer labels than were measured, or no option that fits the budget.
+    # fewer labels than were measured, sign tests that contradict each other, or no option
+    # that fits the budget.
     if rec.choice == "measure first":
         assert rec.rule in ("unknown quality", "latency")
         if rec.rule == "unknown quality":
-            assert model != D.SMALL_LOCAL or labelled < 200
+            assert model != D.SMALL_LOCAL or labelled < 200 or contradictory(task)
     if labelled == 0 and model == D.SMALL_LOCAL and budget >= task.prompt_p95_ms:
         assert rec.choice in ("prompt", "prompt + retrieval")
 

@@ -20,12 +20,15 @@ says which rule it comes from. The first reason names the rule that decided.
    option was measured with, where even then the sign test did not put it ahead of the
    measured prompt: that option is not expected to be ahead, and is left out.
 3. **Quality** (`rule_quality`): one option beats another only when the sign test on the rows
-   exactly one of them got right says so (p < `LEVEL`, `metrics.sign_test`); otherwise they
-   are tied. A trained option's measurement counts for your labels when you have at least as
-   many as it was trained on; with fewer, where it was ahead, its quality is unknown.
+   exactly one of them got right says so (p < `LEVEL`, `scores.sign_test`); otherwise they
+   are tied. Tests that go round in a circle (A ahead of B, B of C, C of A) decide nothing:
+   the quality of all three is unknown. A trained option's measurement counts for your labels
+   when you have at least as many as it was trained on; with fewer, where it was ahead, its
+   quality is unknown.
 4. **Unknown quality is never decided by cost** (`rule_unknown_quality`): when an option's
    quality on your task is unknown (a prompted model not measured here; a trained model with
-   fewer labels than were measured, where it was ahead), the answer is **measure first**, with
+   fewer labels than were measured, where it was ahead; sign tests that contradict each
+   other), the answer is **measure first**, with
    the command that measures it and what each result would mean.
 5. **Latency** (`rule_latency`): a hard constraint on the measured p95 (your own figure for a
    hosted model). An unmeasured hosted model against a budget under `TIGHT_BUDGET_MS` is
@@ -670,10 +673,11 @@ def _ahead(wins: int, losses: int) -> bool:
 def rule_quality(case: Case, rule: Rule) -> None:
     """An option is ruled out when another is more accurate by the sign test on the same rows
     (p < `LEVEL`); otherwise the two are tied. The prompt is compared with each trained option
-    first, then the trained options left with each other, so that tests which contradict each
-    other (A ahead of B, B of C, C of A) still give one answer. A trained option's measurement
-    counts for your labels when you have at least as many as it was trained on; with fewer
-    (rule 2 has left out those that were not ahead even then), its quality is unknown."""
+    and the trained options with each other; tests that contradict each other (A ahead of B, B
+    of C, C of A) decide nothing, and all three are left with unknown quality (rule 4: measure
+    on more rows). A trained option's measurement counts for your labels when you have at
+    least as many as it was trained on; with fewer (rule 2 has left out those that were not
+    ahead even then), its quality is unknown."""
     s, task = case.situation, case.task
     if not case.local and PROMPT in case.open:
         case.unknown[PROMPT] = f"no {case.prompt_model} model was measured here"
@@ -724,14 +728,22 @@ def rule_quality(case: Case, rule: Rule) -> None:
         if option in known() and PROMPT not in known() and not carried[option]:
             case.unknown[option] = (f"it was measured with {_trained_on(task, option):,} "
                                     f"labelled examples, not with your {s.labels:,}")
-    for option in out:
-        case.rule_out(option, rule.name)
-    # 2. The trained options left, with each other (both measured for your labels).
+    # 2. The trained options, with each other (both measured for your labels).
     trained = [o for o in known() if o != PROMPT and carried[o]]
     if len(trained) == 2:
         winner = ahead(*trained)
-        if winner is not None:
-            case.rule_out(next(o for o in trained if o != winner), rule.name)
+        if winner in out and PROMPT in out:
+            # 3. Tests that contradict each other: the prompt ahead of the winner, the winner
+            #    ahead of the other, and the other ahead of the prompt. No honest answer on
+            #    quality: all three stay open, their quality unknown (rule 4: measure first).
+            for option in (PROMPT, *trained):
+                case.unknown[option] = ("the sign tests on the same rows contradict each other "
+                                        "(each option is behind another): measure on more rows")
+            out = set()
+        elif winner is not None:
+            out.add(next(o for o in trained if o != winner))
+    for option in out:
+        case.rule_out(option, rule.name)
     if texts:
         case.say(rule, "; ".join(texts) + ".")
 

@@ -10,7 +10,7 @@
 5. `score_prompt` / `save_run` / `load_run` / `compare_runs`: an evaluation set you keep.
 
 Every result is a dataclass; accuracies carry Wilson intervals (`Score`) and two approaches on
-the same rows are compared with the sign test of `metrics.paired_difference` (`Verdict`).
+the same rows are compared with the sign test of `scores.paired_difference` (`scores.Verdict`).
 Settings are chosen on validation rows; test rows are scored once.
 """
 
