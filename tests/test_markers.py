@@ -22,7 +22,7 @@ UNMARKED = {
     "test_bank_properties", "test_compat_pins", "test_costs", "test_data", "test_decide",
     "test_markers", "test_notebooks", "test_numbers", "test_originality", "test_quiz_bank",
     "test_quiz_grading", "test_quiz_views", "test_records", "test_site_theme", "test_structure",
-    "test_api_reasoning", "test_decide_properties",
+    "test_api_reasoning", "test_decide_properties", "test_book_cache",
     "test_study",
     "test_study_modes", "test_lesson_case_study", "test_lesson_choosing",
     "test_lesson_measuring", "test_lesson_today", "test_api_replies", "test_bank_urls",

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from tune_or_prompt.course.pages import toc_files
+from tune_or_prompt.ground.files import write_text
 
 
 def error_reports(build_dir: Path) -> dict[str, str]:
@@ -24,6 +25,50 @@ def print_reports(build_dir: Path) -> int:
     for name, text in reports.items():
         print(f"\n===== notebook failed: {name} =====\n{text}", file=sys.stderr)
     return len(reports)
+
+
+# The scripts and styles that quiz, study and decision-helper cells write into their outputs:
+# the execution cache keys on a notebook's code only, so an edit of these would leave the old
+# copies inline in cached pages. `execute` runs those pages again when they change.
+PAGE_SCRIPTS = ("course/quiz/quiz.js", "course/quiz/quiz.css", "course/study/study.js",
+                "course/study/study.css", "course/study/print.css",
+                "course/decide_assets/decide.js", "course/decide_assets/decide.css")
+EMBEDS_SCRIPTS = ("tune_or_prompt.course.quiz", "tune_or_prompt.course.study", "DecisionHelper")
+
+
+def page_scripts_version() -> str:
+    """A hash of `PAGE_SCRIPTS` as the installed package has them."""
+    import hashlib
+
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in PAGE_SCRIPTS:
+        digest.update(name.encode() + b"\0" + (package / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _refresh_page_scripts(root: Path, cache, stamp: Path) -> list[Path]:
+    """When `PAGE_SCRIPTS` changed since the last run, drop the cached runs of the pages that
+    embed them, and mark their sources changed so Sphinx writes those pages again."""
+    version = page_scripts_version()
+    if stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == version:
+        return []
+    from tune_or_prompt.course.notebooks import find_notebooks
+
+    dropped = []
+    for path in find_notebooks(root):
+        if not any(marker in path.read_text(encoding="utf-8") for marker in EMBEDS_SCRIPTS):
+            continue
+        try:
+            record = cache.match_cache_notebook(_read(path))
+        except KeyError:
+            continue
+        cache.remove_cache(record.pk)
+        os.utime(path)  # Sphinx re-reads a source newer than its last build
+        dropped.append(path)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    write_text(stamp, version + "\n")
+    return dropped
 
 
 # The labs by their run time on a 2-core machine, slowest first (`make bench` measures them).
@@ -63,6 +108,9 @@ def execute(root: Path, build_dir: Path, jobs: int = 2, timeout: int = 900) -> i
 
     cache = get_cache(str(build_dir / ".jupyter_cache"))
     listed = {str(root / f) for f in toc_files(root)}
+    dropped = _refresh_page_scripts(root, cache, build_dir / ".jupyter_cache" / "page-scripts")
+    if dropped:
+        print(f"page scripts changed: {len(dropped)} cached page(s) will run again")
 
     todo = []
     for path in find_notebooks(root):
