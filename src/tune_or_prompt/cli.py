@@ -115,35 +115,34 @@ def _number(low: float = 0.0, high: float = math.inf) -> Callable[[str], float]:
     return parse
 
 
-def _dataset(args: argparse.Namespace) -> str:
-    """The registered dataset the command works on: a bundled one (--task) or the learner's
-    file (--data), read, checked and split here, before any model loads."""
+def _dataset(args: argparse.Namespace):
+    """The registered dataset the command works on, looked up once here (the `Dataset` then
+    travels): a bundled one (--task) or the learner's file (--data), read, checked and split
+    here, before any model loads."""
     if not args.data:
-        return args.task
+        from tune_or_prompt.ground.registry import dataset
+
+        return dataset(args.task)
     from tune_or_prompt.ground.data import from_file, split_sizes
 
     found = from_file(args.data, args.text_field, args.label_field, args.labels,
                       seed=args.split_seed)
     sizes = ", ".join(f"{n} {split}" for split, n in split_sizes(found.name).items())
     print(f"dataset {found.name!r} from {found.title}: labels "
-          f"{', '.join(_targets(found.name)[0].labels)} (compared as text, spaces around them "
+          f"{', '.join(_targets(found)[0].labels)} (compared as text, spaces around them "
           f"dropped); {sizes}")
-    return found.name
+    return found
 
 
-def _targets(name: str) -> list:
-    """The registered targets of a dataset, main first."""
-    from tune_or_prompt.ground.registry import dataset, target
-
-    return [target(t) for t in dataset(name).targets]
+def _targets(ds) -> list:
+    """The targets of a `Dataset`, main first."""
+    return list(ds.specs())
 
 
-def _prediction_field(name: str, target_name: str) -> str:
+def _prediction_field(ds, target_name: str) -> str:
     """The output field of a target's predictions: 'prediction' for the dataset's main target,
     'prediction_<target>' for the others (tickets: 'prediction_urgent')."""
-    from tune_or_prompt.ground.registry import dataset
-
-    return "prediction" if dataset(name).main == target_name else f"prediction_{target_name}"
+    return "prediction" if ds.main == target_name else f"prediction_{target_name}"
 
 
 def _free_fields(args: argparse.Namespace, records: list[dict]) -> dict[str, str]:
@@ -473,14 +472,14 @@ def _compare(args: argparse.Namespace) -> int:
                     usd_per_label=args.usd_per_label)
     out = check_writable(args.out, "--out", folder=True)
     config = _api_config(args) if args.base_url else None
-    name = _dataset(args)
+    ds = _dataset(args)
     shots = None
     if args.shots is not None:
-        shots = {t.name: args.shots for t in _targets(name)}
+        shots = {t.name: args.shots for t in _targets(ds)}
     settings = C.Settings(n_test=args.n_test, n_validation=args.n_validation, shots=shots,
                           train_size=args.train_size, rare_train_size=args.rare_train_size,
                           epochs=args.epochs, seed=args.seed)
-    result = C.run_task(name, settings, curve=not args.no_curve, api_config=config)
+    result = C.run_task(ds, settings, curve=not args.no_curve, api_config=config)
     for target_name, choice in result.choices.items():
         how = "fixed by --shots" if shots else f"validation macro-F1 {choice.validation_macro_f1:.3f}"
         print(f"prompt for {target_name}: k={choice.k}, calibrated={choice.calibrated} ({how})")
