@@ -698,7 +698,7 @@ def rule_quality(case: Case, rule: Rule) -> None:
         p = sign_test(only_a, only_b)
         test = (f"on the same {_rows(task)}, {_name(case, a)} alone got {only_a} right and "
                 f"{_name(case, b)} (trained on {_trained_on(task, b):,} labelled examples) "
-                f"alone got {only_b} right: sign test p = {p:.3f}")
+                f"alone got {only_b} right: sign test {_p_text(p)}")
         if not (_ahead(only_a, only_b) or _ahead(only_b, only_a)):
             texts.append(f"{test}, not below {LEVEL}: tied on quality (accuracy "
                          f"{_accuracy(task, a):.2f} and {_accuracy(task, b):.2f}, a difference "
@@ -772,7 +772,7 @@ def rule_unknown_quality(case: Case, rule: Rule) -> None:
         case.tco = totals
         if_tied = (f" If they tie, cost decides (rule 6): over {s.costing.horizon_months:g} "
                    f"months at {s.queries_per_day:,.0f} a day, {_name(case, pick)}"
-                   + (" (the simpler; the differences are within the materiality)" if tie
+                   + (" (the simplest of those within the materiality of the cheapest)" if tie
                       else "")
                    + f": {'; '.join(t.describe() for t in totals.values())}.")
     missed = [_name(case, o) for o in case.open if o not in fits]
@@ -810,8 +810,9 @@ def rule_latency(case: Case, rule: Rule) -> None:
     if PROMPT in case.open and not case.local and s.hosted_p95_ms is None:
         if budget < TIGHT_BUDGET_MS:
             case.say(rule, f"the {case.prompt_model} model's p95 latency was not measured, and "
-                     f"your budget of {budget:,.0f} ms is under {TIGHT_BUDGET_MS:,.0f} ms, "
-                     "where a hosted model cannot be assumed to fit: measure its p95 from "
+                     f"your budget of {budget:,.0f} ms is under {TIGHT_BUDGET_MS:,.0f} ms (the "
+                     "course's assumed threshold, editable), where a hosted model cannot be "
+                     "assumed to fit: measure its p95 from "
                      f"where you will call it (`{_command(case)}` times it too).")
             case.decide(MEASURE_FIRST, rule)
             return
@@ -842,6 +843,11 @@ def rule_latency(case: Case, rule: Rule) -> None:
     case.say(rule, f"{text}{ruled}.{cold}")
 
 
+def _p_text(p: float) -> str:
+    """A p-value as the reasons print it ("p < 0.001" rather than "p = 0.000")."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
 def rule_cost(case: Case, rule: Rule) -> None:
     """Among the options left, the lowest total cost of ownership over the horizon; a
     difference below the materiality is a tie, and a tie goes to the simpler option."""
@@ -856,10 +862,11 @@ def rule_cost(case: Case, rule: Rule) -> None:
     case.tco = totals
     c = s.costing
     basis = (f"total cost over {c.horizon_months:g} months at {s.queries_per_day:,.0f} queries "
-             f"a day ({'; '.join(totals[o].describe() for o in case.open)}; engineering at "
-             f"${c.usd_per_engineering_hour:,.0f} an hour, labels you hold at $0)")
-    material = (f"{c.materiality_share:.0%} of the dearer total or "
-                f"${c.materiality_floor_usd:,.0f}")
+             f"a day ({'; '.join(totals[o].describe() for o in case.open)}; engineering hours "
+             f"and ${c.usd_per_engineering_hour:,.0f} an hour are the course's assumptions "
+             "(`Costing`, editable), labels you hold cost $0)")
+    material = (f"the larger of {c.materiality_share:.0%} of the dearer total and "
+                f"${c.materiality_floor_usd:,.0f}, an editable assumption")
     if tie:
         case.say(rule, f"{basis}. The differences are below the materiality ({material}): a "
                  f"tie, which goes to the simpler option, {_name(case, pick)}.")

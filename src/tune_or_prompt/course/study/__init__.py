@@ -264,11 +264,25 @@ def situations() -> list[tuple[int, ...]]:
     return list(itertools.product(*(range(len(m[2])) for m in decide.MENUS)))
 
 
-def drill_order(seed: int) -> list[int]:
+def drill_order(seed: int, evidence: decide.Evidence | None = None) -> list[int]:
     """The order the drill visits the situations in: a permutation of `situations()`, the same
-    for the same seed (so a drill can be replayed), cycling when it runs out."""
-    order = list(range(len(situations())))
-    random.Random(seed).shuffle(order)
+    for the same seed (so a drill can be replayed), cycling when it runs out. The situations
+    are dealt round the verdicts `decide.recommend` gives them (each verdict's own shuffled with
+    the seed), so no one answer dominates the drill: most of the menus' combinations are
+    "measure first", and a drill that asked them in that share would teach guessing."""
+    evidence = evidence or decide.reference_evidence()
+    groups: dict[str, list[int]] = {}
+    for i, selection in enumerate(situations()):
+        choice = decide.recommend(decide.situation_for(selection), evidence).choice
+        groups.setdefault(choice, []).append(i)
+    rng = random.Random(seed)
+    names = sorted(groups)
+    rng.shuffle(names)
+    for name in names:
+        rng.shuffle(groups[name])
+    order: list[int] = []
+    while any(groups.values()):
+        order.extend(groups[name].pop() for name in names if groups[name])
     return order
 
 
@@ -307,7 +321,7 @@ class Drill(_Mode):
     def __init__(self, seed: int = 0, evidence: decide.Evidence | None = None):
         self.seed = seed
         self.evidence = evidence or decide.reference_evidence()
-        self.order = drill_order(seed)
+        self.order = drill_order(seed, self.evidence)
         self.all = situations()
         self.position = 0
 
