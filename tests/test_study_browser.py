@@ -148,7 +148,15 @@ def test_the_drill_grades_against_the_decision_function(page, site_url):
         drill.get_by_role("button", name="Next situation").click()
     seen = drill.get_attribute("data-situation")
     page.reload()  # the drill resumes where it was
-    assert page.locator("[data-top-study]").get_attribute("data-situation") == seen
+    drill = page.locator("[data-top-study]")
+    assert drill.get_attribute("data-situation") == seen
+    # An answered situation is never asked again: answer, reload, and the drill has moved on
+    # with the answer counted once.
+    drill.locator("button.ts-choice").first.click()
+    page.reload()
+    drill = page.locator("[data-top-study]")
+    assert drill.get_attribute("data-situation") != seen
+    assert drill.locator(".ts-drill-score").inner_text().endswith("right of 9.")
     assert page.errors == [] and page.outside_requests == []
 
 

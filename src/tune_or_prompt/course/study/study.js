@@ -490,10 +490,12 @@
     function render(focus) {
       card.textContent = "";
       card.classList.remove("tq-is-correct", "tq-is-wrong");
-      var key = cfg.situations[cfg.order[state.position % cfg.order.length]];
+      var here = state.position;  /* an answer moves the stored position on at once, so a reload
+                                     never asks (and counts) the same situation twice */
+      var key = cfg.situations[cfg.order[here % cfg.order.length]];
       var selection = key.split("-").map(Number);
       root.setAttribute("data-situation", key);
-      var title = el("h2", { class: "tq-title", id: "ts-drill-title", tabindex: "-1" }, "Situation " + (state.position + 1));
+      var title = el("h2", { class: "tq-title", id: "ts-drill-title", tabindex: "-1" }, "Situation " + (here + 1));
       card.appendChild(title);
       var dl = el("dl", { class: "ts-situation" });
       cfg.menus.forEach(function (menu, i) {
@@ -505,7 +507,8 @@
       card.appendChild(el("p", { id: "ts-drill-ask", class: "ts-ask" }, "What would you do?"));
       var feedback = el("div", { class: "tq-feedback", role: "status", "aria-live": "polite" });
       var nextBtn = button("Next situation", "tq-primary ts-next", function () {
-        state.position += 1; save(cfg.storageKey, state); render(true);
+        if (state.position === here) { state.position += 1; save(cfg.storageKey, state); }
+        render(true);
       });
       nextBtn.hidden = true;
       var buttons = cfg.choices.map(function (choice) {
@@ -515,6 +518,7 @@
           var ok = choice === right;
           state.answered += 1; if (ok) { state.correct += 1; }
           state.last = { situation: key, chosen: choice, correct: ok };
+          state.position = here + 1;
           save(cfg.storageKey, state);
           buttons.forEach(function (other) { other.disabled = true; other.setAttribute("aria-pressed", other === b ? "true" : "false"); });
           card.classList.add(ok ? "tq-is-correct" : "tq-is-wrong");
