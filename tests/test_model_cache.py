@@ -118,7 +118,10 @@ def _assert_repaired_once(cache: Path, converted, reason: str) -> None:
                        "(about 15 s)"], stderr
     assert result["location"] == str(_copy(cache))
     assert result["label"] == converted[1]["label"] == "positive"  # the same scores again
-    assert result["positive"] == pytest.approx(converted[1]["positive"], abs=1e-5)
+    # The same score to within 1e-3 of a log-probability near -7.5: a fresh clone's suite saw
+    # -7.51752 against -7.51824 (float sums on CPU threads can differ in the last digits from
+    # one process to the next); a damaged or wrongly repaired copy scores nowhere near.
+    assert result["positive"] == pytest.approx(converted[1]["positive"], abs=1e-3)
     assert "converted copy OK" in models.status(SPEC)
     assert not list(_copy(cache).parent.glob(f".{NAME}.*"))  # the damaged folder is gone too
 
