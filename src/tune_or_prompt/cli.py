@@ -129,14 +129,9 @@ def _dataset(args: argparse.Namespace):
                       seed=args.split_seed)
     sizes = ", ".join(f"{n} {split}" for split, n in split_sizes(found.name).items())
     print(f"dataset {found.name!r} from {found.title}: labels "
-          f"{', '.join(_targets(found)[0].labels)} (compared as text, spaces around them "
+          f"{', '.join(found.specs()[0].labels)} (compared as text, spaces around them "
           f"dropped); {sizes}")
     return found
-
-
-def _targets(ds) -> list:
-    """The targets of a `Dataset`, main first."""
-    return list(ds.specs())
 
 
 def _prediction_field(ds, target_name: str) -> str:
@@ -150,7 +145,7 @@ def _free_fields(args: argparse.Namespace, records: list[dict]) -> dict[str, str
     '<name>_2', '<name>_3', ... when the input already has it (never an input column)."""
     taken = {key for record in records for key in record}
     fields = {}
-    for t in _targets(args.dataset):
+    for t in args.dataset.specs():
         base = name = _prediction_field(args.dataset, t.name)
         n = 1
         while name in taken:
@@ -250,7 +245,7 @@ def _records(args: argparse.Namespace) -> list[dict]:
         check_writable(args.save, "--save", folder=True)
     args.dataset = _dataset(args)
     if getattr(args, "save", None):
-        for t in _targets(args.dataset):
+        for t in args.dataset.specs():
             check_owned(Path(args.save) / t.name, "--save")
     if args.input:
         records = read_records(args.input, required=(args.text_field,))
@@ -259,7 +254,7 @@ def _records(args: argparse.Namespace) -> list[dict]:
     if args.limit and len(records) > args.limit:
         print(f"--limit {args.limit}: using the first {args.limit} of {len(records)} records")
         records = records[: args.limit]
-    _check_gold(records, _targets(args.dataset))
+    _check_gold(records, args.dataset.specs())
     _check_shots(args)
     args.fields = _free_fields(args, records)
     return records
@@ -281,7 +276,7 @@ def _check_shots(args: argparse.Namespace) -> None:
 def _rows(args: argparse.Namespace, records: list[dict]) -> list[dict]:
     """What the models read: each record with its text under 'text' and its gold label, if
     any, under the target's field."""
-    rows, targets = [], _targets(args.dataset)
+    rows, targets = [], args.dataset.specs()
     for record in records:
         row = {**record, "text": record[args.text_field] if args.input else record["text"]}
         for t in targets:
@@ -366,7 +361,7 @@ def _prompt_api(args: argparse.Namespace) -> int:
     records = _records(args)
     rows = _rows(args, records)
     answered = 0
-    for t in _targets(args.dataset):
+    for t in args.dataset.specs():
         progress = _Progress(t.name)
         try:
             result = classify(config, t, rows, k=args.shots, strategy=args.strategy,
@@ -412,7 +407,7 @@ def _prompt(args: argparse.Namespace) -> int:
         return _prompt_api(args)
     records = _records(args)
     rows = _rows(args, records)
-    targets = _targets(args.dataset)
+    targets = args.dataset.specs()
     default_model = get_spec(args.model, "generative").embedded is not None
     for t in targets:
         if default_model and args.style == "plain" and args.strategy != "similar":
@@ -439,7 +434,7 @@ def _finetune(args: argparse.Namespace) -> int:
 
     records = _records(args)  # read first: bad input fails before any training
     texts = [r["text"] for r in _rows(args, records)]
-    for t in _targets(args.dataset):
+    for t in args.dataset.specs():
         result = F.finetune(t.name, train_size=args.train_size or None, epochs=args.epochs,
                             seed=args.seed, method=args.method, progress=not args.quiet,
                             class_weights=t.rare is not None)
@@ -475,7 +470,7 @@ def _compare(args: argparse.Namespace) -> int:
     ds = _dataset(args)
     shots = None
     if args.shots is not None:
-        shots = {t.name: args.shots for t in _targets(ds)}
+        shots = {t.name: args.shots for t in ds.specs()}
     settings = C.Settings(n_test=args.n_test, n_validation=args.n_validation, shots=shots,
                           train_size=args.train_size, rare_train_size=args.rare_train_size,
                           epochs=args.epochs, seed=args.seed)
